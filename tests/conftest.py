@@ -1,0 +1,29 @@
+"""Shared test fixtures: where the real third-party recordings live, and CI's strictness."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+SAMPLE = ROOT / "data" / "sample"
+CHROMIUM = Path("/usr/bin/chromium")
+IN_CI = bool(os.environ.get("CI"))
+
+
+def need_fixtures() -> Path:
+    """The fixtures folder; skip (or, in CI, fail) when a stranger's clone lacks it."""
+    if not FIXTURES.is_dir():
+        if IN_CI:
+            pytest.fail(f"CI is set but {FIXTURES} is missing: CI must have ../shared/fixtures")
+        pytest.skip(f"{FIXTURES} is absent (third-party recordings are not in the repository)")
+    return FIXTURES
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    """The ``../shared/fixtures`` folder of real recordings."""
+    return need_fixtures()
