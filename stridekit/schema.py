@@ -80,6 +80,7 @@ TABLES: Final[Mapping[str, Mapping[str, Column]]] = {
             "the log says (strength, stretching, yoga, pilates, ...). Missing when unknown.",
         ),
         Column("focus", "str", "-", "For runs speed or distance; missing for other sports."),
+        Column("reason", "str", "-", "Why the run got its kind and focus, in words."),
         Column("distance_m", "float64", "m", "Distance covered."),
         Column("duration_s", "float64", "s", "Elapsed (wall-clock) time, pauses included."),
         Column("moving_s", "float64", "s", "Timer time: elapsed time less paused time."),

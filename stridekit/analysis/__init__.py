@@ -1,0 +1,1 @@
+"""Analyses: pure functions from stridekit's tables to tables."""

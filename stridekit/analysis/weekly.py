@@ -1,0 +1,125 @@
+"""Weekly tables: runs of each focus against the one-or-two advice, and volume by kind.
+
+Weeks start on Monday (ISO weeks) and are labelled by that Monday's date. Every week between
+the first and the last one asked for is present, with zeros for weeks with no sessions, so
+that a gap in training shows as a gap and not as a missing row.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from stridekit.analysis.classify import SPEED_KINDS
+
+SPEED_RUNS_ADVICE: Final = (1, 2)
+"""The advice: one or two runs a week focused on speed, the others on distance."""
+
+
+def week_start(dates: pd.Series) -> pd.Series:
+    """The Monday of each date's ISO week (midnight, tz-naive)."""
+    days = pd.to_datetime(dates).dt.normalize()
+    return (days - pd.to_timedelta(days.dt.weekday, unit="D")).astype("datetime64[ns]")
+
+
+def all_weeks(first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
+    """Every Monday from the week of ``first`` to the week of ``last``."""
+    start = week_start(pd.Series([first, last]))
+    return pd.date_range(start.iloc[0], start.iloc[1], freq="7D", name="week")
+
+
+def weekly_focus(
+    sessions: pd.DataFrame,
+    *,
+    start: pd.Timestamp | str | None = None,
+    end: pd.Timestamp | str | None = None,
+) -> pd.DataFrame:
+    """Per week and focus: how many runs, how far, how fast, the longest.
+
+    Parameters
+    ----------
+    sessions
+        A sessions table with runs classified (``focus`` set).
+    start, end
+        The weeks to cover; default the first and last run's weeks.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per week and focus (``speed``, ``distance``) with ``week``, ``focus``,
+        ``runs``, ``distance_m``, ``moving_s``, ``avg_speed_mps`` (distance over moving time
+        [m/s], missing in weeks with no runs of that focus), ``longest_m`` [m] and
+        ``advice_met`` (for ``speed``: one or two speed runs that week).
+    """
+    runs = sessions.loc[(sessions["sport"] == "run") & sessions["focus"].notna()].copy()
+    columns = ["week", "focus", "runs", "distance_m", "moving_s", "avg_speed_mps", "longest_m",
+               "advice_met"]
+    if runs.empty and (start is None or end is None):
+        return pd.DataFrame(columns=columns)
+    runs["week"] = week_start(runs["local_date"])
+    first = pd.Timestamp(start) if start is not None else runs["local_date"].min()
+    last = pd.Timestamp(end) if end is not None else runs["local_date"].max()
+    moving = runs["moving_s"].fillna(runs["duration_s"])
+    runs["moving_s"] = moving
+    grouped = runs.groupby(["week", "focus"]).agg(
+        runs=("session_id", "size"),
+        distance_m=("distance_m", "sum"),
+        moving_s=("moving_s", "sum"),
+        longest_m=("distance_m", "max"),
+    )
+    index = pd.MultiIndex.from_product([all_weeks(first, last), ["speed", "distance"]],
+                                       names=["week", "focus"])
+    table = grouped.reindex(index)
+    table["runs"] = table["runs"].fillna(0).astype("int64")
+    table[["distance_m", "moving_s"]] = table[["distance_m", "moving_s"]].fillna(0.0)
+    table["avg_speed_mps"] = table["distance_m"] / table["moving_s"].where(table["moving_s"] > 0)
+    lo, hi = SPEED_RUNS_ADVICE
+    speed = table.index.get_level_values("focus") == "speed"
+    table["advice_met"] = np.where(speed, table["runs"].between(lo, hi), pd.NA)
+    table["advice_met"] = table["advice_met"].astype("boolean")
+    return table.reset_index()[columns]
+
+
+def weekly_volume(
+    sessions: pd.DataFrame,
+    *,
+    start: pd.Timestamp | str | None = None,
+    end: pd.Timestamp | str | None = None,
+) -> pd.DataFrame:
+    """Per week and kind of session: sessions, distance and time.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``week``, ``sport``, ``kind`` (run kinds, and strength, stretching, yoga, ... for
+        other sports), ``sessions``, ``distance_m`` [m] and ``duration_s`` [s]; only the
+        kinds that occur, every week present for each of them.
+    """
+    columns = ["week", "sport", "kind", "sessions", "distance_m", "duration_s"]
+    if sessions.empty:
+        return pd.DataFrame(columns=columns)
+    df = sessions.copy()
+    df["kind"] = df["kind"].fillna(df["sport"])
+    df["week"] = week_start(df["local_date"])
+    first = pd.Timestamp(start) if start is not None else df["local_date"].min()
+    last = pd.Timestamp(end) if end is not None else df["local_date"].max()
+    grouped = df.groupby(["week", "sport", "kind"]).agg(
+        sessions=("session_id", "size"),
+        distance_m=("distance_m", "sum"),
+        duration_s=("duration_s", "sum"),
+    )
+    kinds = grouped.index.droplevel("week").unique()
+    index = pd.MultiIndex.from_tuples(
+        [(w, s, k) for w in all_weeks(first, last) for s, k in kinds],
+        names=["week", "sport", "kind"],
+    )
+    table = grouped.reindex(index).fillna(0.0)
+    table["sessions"] = table["sessions"].astype("int64")
+    return table.reset_index()[columns]
+
+
+def is_speed_kind(kind: str) -> bool:
+    """Whether a run kind counts as a speed day."""
+    return kind in SPEED_KINDS

@@ -1,0 +1,129 @@
+"""What every dashboard shares: the log in use, the controls, and the page frame."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import ipywidgets as widgets
+import pandas as pd
+
+from stridekit import paths
+from stridekit.io.loader import load_log
+from stridekit.log import TrainingLog
+from stridekit.units import UNITS, Units, check_units
+
+DASHBOARDS: dict[str, str] = {
+    "overview": "Overview",
+    "speed_vs_distance": "Speed vs distance",
+}
+"""Dashboard notebook name -> title, in the order the overview links them."""
+
+
+@dataclass(frozen=True)
+class View:
+    """What a dashboard shows: a date range and the distance unit.
+
+    Attributes
+    ----------
+    start, end
+        First and last local date shown (inclusive); ``None`` for the log's own ends.
+    units
+        ``"km"`` or ``"mi"``.
+    """
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    units: Units = "km"
+
+
+@cache
+def _load_cached(path: str) -> TrainingLog:
+    return load_log(path)
+
+
+def open_log(log: str | Path | TrainingLog | None) -> TrainingLog:
+    """The log a dashboard shows: given, loaded from a path, or the default log.
+
+    The default is the log ``stridekit serve`` was given, else the bundled sample. A path
+    is loaded once per kernel.
+    """
+    if isinstance(log, TrainingLog):
+        return log
+    return _load_cached(str(Path(log) if log is not None else paths.default_log()))
+
+
+def _as_date(value: str | dt.date | None) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    return pd.Timestamp(value).date()
+
+
+class Controls(widgets.HBox):
+    """The date range and the km/mi switch, calling ``on_change(view)`` when either changes.
+
+    Parameters
+    ----------
+    log
+        The log shown: its first and last dates bound the pickers.
+    view
+        The starting view.
+    on_change
+        Called with the new :class:`View`.
+    """
+
+    def __init__(self, log: TrainingLog, view: View, on_change: Callable[[View], None]) -> None:
+        span = log.date_range
+        lo, hi = span if span else (None, None)
+        self.start = widgets.DatePicker(description="From", value=view.start or lo,
+                                        min=lo, max=hi, layout=widgets.Layout(width="auto"))
+        self.end = widgets.DatePicker(description="To", value=view.end or hi, min=lo, max=hi,
+                                      layout=widgets.Layout(width="auto"))
+        self.units = widgets.ToggleButtons(options=list(UNITS), value=view.units,
+                                           description="Units",
+                                           style={"button_width": "3.5em"})
+        self._on_change = on_change
+        for w in (self.start, self.end, self.units):
+            w.observe(self._changed, names="value")
+        super().__init__([self.start, self.end, self.units],
+                         layout=widgets.Layout(flex_flow="row wrap", gap="0.5em 1.5em"))
+        self.add_class("stridekit-controls")
+
+    @property
+    def view(self) -> View:
+        """The view the controls show now."""
+        return View(self.start.value, self.end.value, check_units(self.units.value))
+
+    def _changed(self, _change: object) -> None:
+        self._on_change(self.view)
+
+
+def header(title: str, subtitle: str, current: str) -> widgets.HTML:
+    """The page's title, one line on what it answers, and links to every dashboard.
+
+    Links are relative and keep the page's query string, so the view travels with them.
+    """
+    links = " · ".join(
+        f"<b>{html.escape(name)}</b>" if key == current
+        else f'<a href="{key}.ipynb" class="stridekit-link" '
+             f'onclick="this.href=\'{key}.ipynb\'+window.location.search">{html.escape(name)}</a>'
+        for key, name in DASHBOARDS.items()
+    )
+    return widgets.HTML(
+        f"<nav class='stridekit-nav'>{links}</nav><h2 style='margin:0.3em 0 0'>"
+        f"{html.escape(title)}</h2><p style='margin:0.2em 0 0.6em'>{html.escape(subtitle)}</p>"
+    )
+
+
+def page(*children: widgets.Widget) -> widgets.VBox:
+    """Stack a dashboard's parts into one page."""
+    return widgets.VBox(list(children), layout=widgets.Layout(width="100%", max_width="1200px"))
+
+
+def view_from(start: str | dt.date | None, end: str | dt.date | None, units: str) -> View:
+    """A :class:`View` from a notebook's parameters, checking them."""
+    return View(_as_date(start), _as_date(end), check_units(units))

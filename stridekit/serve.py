@@ -1,0 +1,59 @@
+"""Serve the dashboards with Voila on 127.0.0.1, on a chosen log."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from stridekit import paths
+from stridekit.report import ProgressCallback
+
+DEFAULT_PORT = 8866
+
+
+def voila_argv(dashboards: Path, *, port: int) -> list[str]:
+    """Voila's command line for serving ``dashboards`` on 127.0.0.1:``port``."""
+    return [
+        str(dashboards),
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--show_tracebacks=False",
+        # a closed page does not stop its kernel: cull kernels idle for 10 minutes
+        "--MappingKernelManager.cull_idle_timeout=600",
+        "--MappingKernelManager.cull_interval=60",
+        "--MappingKernelManager.cull_connected=True",
+    ]
+
+
+def prepare(log: str | Path | None, progress: ProgressCallback | None = None) -> Path:
+    """Point the dashboards at ``log`` (default: the bundled sample) and warm its cache.
+
+    Parsing happens here, once, so that every page's kernel reads the cached tables.
+
+    Returns
+    -------
+    Path
+        The log's absolute path.
+    """
+    from stridekit.io.loader import load_log
+
+    chosen = Path(log).resolve() if log is not None else paths.sample_dir()
+    load_log(chosen, progress=progress)
+    os.environ[paths.LOG_ENV] = str(chosen)
+    return chosen
+
+
+def serve(log: str | Path | None = None, *, port: int = DEFAULT_PORT,
+          progress: ProgressCallback | None = None) -> None:
+    """Serve every dashboard on ``log`` until interrupted.
+
+    Pages are at ``http://127.0.0.1:PORT/voila/render/<name>.ipynb``.
+    """
+    from voila.app import Voila
+
+    prepare(log, progress)
+    dashboards = paths.dashboards_dir()
+    sys.argv = ["voila"]
+    Voila.launch_instance(argv=voila_argv(dashboards, port=port))
