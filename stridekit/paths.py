@@ -43,7 +43,18 @@ def sample_dir() -> Path:
     return _find("data/sample", "the bundled sample log")
 
 
+SHARED_LOG = "data/mine"
+"""A runner's own, privacy-trimmed log, committed to a fork to share it on Binder."""
+
+
 def default_log() -> Path:
-    """The log the dashboards open: ``$STRIDEKIT_LOG`` when set, else the bundled sample."""
+    """The log the dashboards open.
+
+    ``$STRIDEKIT_LOG`` when set (``stridekit serve LOG`` sets it); else a clone's
+    ``data/mine`` when a runner has committed one to share; else the bundled sample.
+    """
     chosen = os.environ.get(LOG_ENV)
-    return Path(chosen) if chosen else sample_dir()
+    if chosen:
+        return Path(chosen)
+    mine = _REPO / SHARED_LOG
+    return mine if mine.is_dir() else sample_dir()

@@ -8,6 +8,7 @@ path and reads whichever of the two the header says it is. Every bad value raise
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -17,7 +18,7 @@ from typing import Any, Final, Literal
 import pandas as pd
 
 from stridekit import schema
-from stridekit.errors import LogFormatError
+from stridekit.errors import LogFormatError, StridekitError
 from stridekit.exercises import normalize_exercise
 from stridekit.io.common import TzLike, resolve_tz
 from stridekit.log import TrainingLog
@@ -120,7 +121,7 @@ def parse_sessions_csv(data: bytes, *, source: str = "<bytes>", tz: TzLike = Non
         seen[key] = line
         sport, kind = cell.parse("sport", _sport, required=True)
         kind = (cell.text("kind") or "").lower() or kind
-        zone = cell.parse("timezone", resolve_tz) or default_tz
+        zone = cell.parse("timezone", _zone) or default_tz
         day = cell.parse("date", _date, required=True)
         clock = cell.parse("start", _clock_time) or pd.Timedelta(0)
         start = (day + clock).tz_localize(zone, ambiguous=True, nonexistent="shift_forward")
@@ -256,6 +257,13 @@ def _sport(value: str) -> tuple[str, str | None]:
             f"is not a sport; use run, strength, mobility or cross, or one of "
             f"{', '.join(sorted(SPORT_WORDS))}"
         ) from None
+
+
+def _zone(value: str) -> dt.tzinfo:
+    try:
+        return resolve_tz(value)
+    except StridekitError:
+        raise ValueError("is not a time zone; use an IANA name such as Europe/Berlin") from None
 
 
 def _date(value: str) -> pd.Timestamp:

@@ -1,0 +1,150 @@
+"""Helpers for tests that serve dashboards and drive them in headless Chromium."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CHROMIUM, IN_CI
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+CHART = ".js-plotly-plot .main-svg"
+FONT_AWESOME_HOST = "cdn.jsdelivr.net"
+
+
+def need_chromium() -> Path:
+    """Debian's chromium; skip (or, in CI, fail) when it is not installed."""
+    if not CHROMIUM.exists():
+        if IN_CI:
+            pytest.fail(f"CI is set but {CHROMIUM} is missing: .ci/run installs it")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    return CHROMIUM
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A server process started for a test, in its own process group."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextlib.contextmanager
+def serve(cmd: Sequence[str], *, url: str, ready: str, log_path: Path,
+          env: dict[str, str] | None = None, cwd: Path | None = None,
+          timeout: float = 120.0) -> Iterator[Server]:
+    """Run ``cmd`` until ``ready`` (a URL) answers 200, yield it, then stop it."""
+    with log_path.open("wb") as out:
+        process = subprocess.Popen(
+            list(cmd), stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+            cwd=cwd, start_new_session=True,
+        )
+    server = Server(process, url, log_path)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")
+            try:
+                with urllib.request.urlopen(ready, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server not ready after {timeout} s:\n{server.log()}")
+            time.sleep(0.25)
+        yield server
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@dataclass
+class PageWatch:
+    """Console errors and outside requests seen by one page."""
+
+    errors: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+
+
+def watch(page: Any) -> PageWatch:
+    """Record console errors and page errors; answer the Font Awesome request locally.
+
+    The lab template links Font Awesome from cdn.jsdelivr.net, the one outside request a
+    page makes; it is answered with an empty stylesheet. Any other request leaving
+    127.0.0.1 is recorded and aborted.
+    """
+    seen = PageWatch()
+    page.on("console", lambda msg: seen.errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: seen.errors.append(f"pageerror: {exc}"))
+
+    def route(route: Any) -> None:
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+            route.continue_()
+        elif FONT_AWESOME_HOST in url:
+            route.fulfill(status=200, content_type="text/css", body="")
+        else:
+            seen.outside.append(url)
+            route.abort()
+
+    page.route("**/*", route)
+    return seen
+
+
+def chart_data(page: Any, index: int = 0) -> list[dict[str, Any]]:
+    """The traces plotly drew in the ``index``-th chart of the page (x, y, name)."""
+    return page.evaluate(
+        """(i) => {
+            const gd = document.querySelectorAll('.js-plotly-plot')[i];
+            return gd._fullData.map(t => ({
+                name: t.name, x: Array.from(t.x || []).map(String),
+                y: Array.from(t.y || []).map(Number),
+            }));
+        }""",
+        index,
+    )
+
+
+def wait_for_charts(page: Any, count: int = 1, timeout_ms: float = 90_000) -> None:
+    """Wait until ``count`` plotly charts have drawn."""
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n",
+        arg=count, timeout=timeout_ms,
+    )
+
+
+def launch(playwright: Any) -> Any:
+    """Headless Debian chromium, never a downloaded browser."""
+    return playwright.chromium.launch(executable_path=str(need_chromium()), args=CHROMIUM_ARGS)

@@ -1,0 +1,127 @@
+"""Real Voila, real headless Chromium: every dashboard draws, and its controls change it."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from conftest import ROOT
+from serving import Server, chart_data, free_port, launch, serve, wait_for_charts, watch
+
+from stridekit.dashboard.common import DASHBOARDS
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("voila")]
+
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    tmp = tmp_path_factory.mktemp("serve")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with serve([sys.executable, "-m", "stridekit.cli", "serve", "--port", str(port)],
+               url=url, ready=f"{url}/voila/render/overview.ipynb", log_path=tmp / "voila.log",
+               env={"STRIDEKIT_CACHE_DIR": str(tmp / "cache")}) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(server: Server) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = launch(p)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser: Any, url: str, width: int = 1280) -> tuple[Any, Any]:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    seen = watch(page)
+    page.goto(url, wait_until="domcontentloaded")
+    return page, seen
+
+
+def set_date(page: Any, label: str, value: str) -> None:
+    box = page.locator(".widget-datepicker", has_text=label).locator("input[type=date]")
+    box.fill(value)
+    box.dispatch_event("change")
+
+
+def wait_changed(page: Any, index: int, before: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    page.wait_for_function(
+        """([i, old]) => {
+            const gd = document.querySelectorAll('.js-plotly-plot')[i];
+            const now = JSON.stringify(gd._fullData.map(t => [Array.from(t.x || []).map(String),
+                                                              Array.from(t.y || []).map(Number)]));
+            return now !== old;
+        }""",
+        arg=[index, _signature(before)], timeout=30_000,
+    )
+    return chart_data(page, index)
+
+
+def _signature(traces: list[dict[str, Any]]) -> str:
+    import json
+
+    return json.dumps([[t["x"], t["y"]] for t in traces], separators=(",", ":"))
+
+
+@pytest.mark.parametrize("name", list(DASHBOARDS))
+def test_dashboard_draws_and_date_range_narrows_it(browser: Any, server: Server, name: str) -> None:
+    page, seen = open_page(browser, f"{server.url}/voila/render/{name}.ipynb")
+    wait_for_charts(page)
+    before = chart_data(page, 0)
+    weeks_before = {x for t in before for x in t["x"]}
+    assert len(weeks_before) >= 20, "the sample covers about 26 weeks"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    set_date(page, "From", "2025-05-05")
+    after = wait_changed(page, 0, before)
+    weeks_after = {x for t in after for x in t["x"]}
+    assert weeks_after and weeks_after < weeks_before
+    assert min(weeks_after) >= "2025-05-05"
+    assert not seen.errors, seen.errors
+    assert not seen.outside, seen.outside
+    page.context.close()
+
+
+def test_units_switch_turns_pace_per_km_into_pace_per_mile(browser: Any, server: Server) -> None:
+    page, seen = open_page(browser, f"{server.url}/voila/render/speed_vs_distance.ipynb")
+    wait_for_charts(page, 3)
+    pace_km = chart_data(page, 1)[0]["y"]
+    page.get_by_role("button", name="mi", exact=True).click()
+    pace_mi = wait_changed(page, 1, chart_data(page, 1))[0]["y"]
+    assert len(pace_mi) == len(pace_km) > 10
+    for km, mi in zip(pace_km, pace_mi, strict=True):
+        assert mi == pytest.approx(km * 1.609344, rel=1e-6)
+    title = page.locator(".js-plotly-plot").nth(1).locator(".ytitle").inner_text()
+    assert "min/mi" in title
+    assert not seen.errors, seen.errors
+    page.context.close()
+
+
+def test_overview_links_every_dashboard_keeping_the_query(browser: Any, server: Server) -> None:
+    page, _ = open_page(browser, f"{server.url}/voila/render/overview.ipynb?units=mi")
+    wait_for_charts(page)
+    links = page.locator("a.stridekit-link")
+    names = {links.nth(i).inner_text() for i in range(links.count())}
+    assert names == {title for key, title in DASHBOARDS.items() if key != "overview"}
+    links.first.click()
+    page.wait_for_url("**/speed_vs_distance.ipynb?units=mi")
+    wait_for_charts(page)
+    page.context.close()
+
+
+def test_phone_width_has_no_horizontal_scroll(browser: Any, server: Server) -> None:
+    page, _ = open_page(browser, f"{server.url}/voila/render/speed_vs_distance.ipynb", width=390)
+    wait_for_charts(page, 3)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1
+    page.screenshot(path=str(ARTIFACTS / "speed_vs_distance-phone.png"), full_page=True)
+    page.context.close()
