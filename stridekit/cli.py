@@ -22,8 +22,7 @@ class _Bar:
             return
         width = 30
         filled = int(width * done / total) if total else width
-        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
-                         f"{done}/{total}")
+        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
         if done == total:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -32,8 +31,10 @@ class _Bar:
 def _serve(args: argparse.Namespace) -> int:
     from stridekit.serve import serve
 
-    print(f"Serving the dashboards at http://127.0.0.1:{args.port}/voila/render/overview.ipynb",
-          file=sys.stderr)
+    print(
+        f"Serving the dashboards at http://127.0.0.1:{args.port}/voila/render/overview.ipynb",
+        file=sys.stderr,
+    )
     serve(args.log, port=args.port, progress=_Bar("reading the log"))
     return 0
 
@@ -56,8 +57,9 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="serve the dashboards with Voila on 127.0.0.1")
-    serve.add_argument("log", nargs="?", type=Path,
-                       help="a log folder or file (default: the bundled sample)")
+    serve.add_argument(
+        "log", nargs="?", type=Path, help="a log folder or file (default: the bundled sample)"
+    )
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="default %(default)s")
     serve.set_defaults(run=_serve)
 

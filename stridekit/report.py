@@ -74,5 +74,5 @@ class ImportReport:
     def __str__(self) -> str:
         counts = ", ".join(f"{n} {k}" for k, n in sorted(self.counts().items())) or "no files"
         lines = [f"{len(self.entries)} files: {counts}"]
-        lines += [f"  {e.status}: {e.path}: {e.message}" for e in self.problems]
+        lines += [f"  {e.status}: {e.message}" for e in self.problems]
         return "\n".join(lines)

@@ -106,9 +106,7 @@ TABLES: Final[Mapping[str, Mapping[str, Column]]] = {
         Column("avg_speed_mps", "float64", "m/s", "Distance divided by duration."),
         Column("avg_hr_bpm", "float64", "beats/min", "Mean heart rate as recorded."),
         Column("avg_cadence_spm", "float64", "steps/min", "Mean cadence in steps per minute."),
-        Column(
-            "intensity", "str", "-", "Intensity as recorded (active, resting, warmup, ...)."
-        ),
+        Column("intensity", "str", "-", "Intensity as recorded (active, resting, warmup, ...)."),
         Column("trigger", "str", "-", "What ended the lap, as recorded (manual, distance, ...)."),
         Column(
             "role",
@@ -266,7 +264,7 @@ def _cast(series: pd.Series, col: Column, table: str) -> pd.Series:
             return pd.to_datetime(series).astype("datetime64[ns]")
         if col.dtype == "str":
             return series.astype("str")
-        return series.astype(col.dtype)
+        return series.astype(pd.api.types.pandas_dtype(col.dtype))
     except (TypeError, ValueError) as exc:
         raise SchemaError(
             f"table {table!r}, column {col.name!r} cannot be converted to {col.dtype}: {exc}"

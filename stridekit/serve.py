@@ -45,8 +45,12 @@ def prepare(log: str | Path | None, progress: ProgressCallback | None = None) ->
     return chosen
 
 
-def serve(log: str | Path | None = None, *, port: int = DEFAULT_PORT,
-          progress: ProgressCallback | None = None) -> None:
+def serve(
+    log: str | Path | None = None,
+    *,
+    port: int = DEFAULT_PORT,
+    progress: ProgressCallback | None = None,
+) -> None:
     """Serve every dashboard on ``log`` until interrupted.
 
     Pages are at ``http://127.0.0.1:PORT/voila/render/<name>.ipynb``.

@@ -10,8 +10,16 @@ import plotly.io as pio
 Theme = Literal["light", "dark"]
 
 # Okabe & Ito's palette, safe for the common colour-vision deficiencies.
-OKABE_ITO: Final = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00",
-                    "#CC79A7", "#999999")
+OKABE_ITO: Final = (
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#999999",
+)
 
 KIND_COLOURS: Final[dict[str, str]] = {
     # speed days: warm colours

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Final, Literal, get_args
+from typing import Final, Literal, get_args, overload
 
 import numpy as np
 import pandas as pd
@@ -26,12 +26,20 @@ def check_units(units: str) -> Units:
     return units  # type: ignore[return-value]
 
 
-def distance_in(distance_m: pd.Series | float, units: Units) -> pd.Series | float:
-    """Distance in kilometres or miles."""
+@overload
+def distance_in(distance_m: pd.Series, units: str) -> pd.Series: ...
+@overload
+def distance_in(distance_m: float, units: str) -> float: ...
+def distance_in(distance_m: pd.Series | float, units: str) -> pd.Series | float:
+    """Distance [km or mi] of a distance [m]."""
     return distance_m / METRES[check_units(units)]
 
 
-def pace_s(speed_mps: pd.Series | float, units: Units) -> pd.Series | float:
+@overload
+def pace_s(speed_mps: pd.Series, units: str) -> pd.Series: ...
+@overload
+def pace_s(speed_mps: float, units: str) -> float: ...
+def pace_s(speed_mps: pd.Series | float, units: str) -> pd.Series | float:
     """Pace [s per km or per mile] of a speed [m/s]; missing where the speed is not positive."""
     per = METRES[check_units(units)]
     if isinstance(speed_mps, pd.Series):
@@ -43,7 +51,7 @@ def format_pace(seconds: float) -> str:
     """``m:ss`` of a pace in seconds; an empty string when missing."""
     if seconds is None or not np.isfinite(seconds):
         return ""
-    whole = int(round(seconds))
+    whole = round(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
 
 
@@ -51,7 +59,7 @@ def format_duration(seconds: float) -> str:
     """``h:mm:ss`` or ``m:ss`` of a duration in seconds."""
     if seconds is None or not np.isfinite(seconds):
         return ""
-    whole = int(round(seconds))
+    whole = round(seconds)
     hours, rest = divmod(whole, 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 

@@ -19,8 +19,14 @@ import pytest
 from conftest import CHROMIUM, IN_CI
 
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 CHART = ".js-plotly-plot .main-svg"
 FONT_AWESOME_HOST = "cdn.jsdelivr.net"
@@ -55,14 +61,25 @@ class Server:
 
 
 @contextlib.contextmanager
-def serve(cmd: Sequence[str], *, url: str, ready: str, log_path: Path,
-          env: dict[str, str] | None = None, cwd: Path | None = None,
-          timeout: float = 120.0) -> Iterator[Server]:
+def serve(
+    cmd: Sequence[str],
+    *,
+    url: str,
+    ready: str,
+    log_path: Path,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 120.0,
+) -> Iterator[Server]:
     """Run ``cmd`` until ``ready`` (a URL) answers 200, yield it, then stop it."""
     with log_path.open("wb") as out:
         process = subprocess.Popen(
-            list(cmd), stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
-            cwd=cwd, start_new_session=True,
+            list(cmd),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            cwd=cwd,
+            start_new_session=True,
         )
     server = Server(process, url, log_path)
     try:
@@ -141,7 +158,8 @@ def wait_for_charts(page: Any, count: int = 1, timeout_ms: float = 90_000) -> No
     """Wait until ``count`` plotly charts have drawn."""
     page.wait_for_function(
         "(n) => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n",
-        arg=count, timeout=timeout_ms,
+        arg=count,
+        timeout=timeout_ms,
     )
 
 

@@ -54,10 +54,20 @@ def test_sessions_csv_full_frame() -> None:
 def test_sets_csv_orders_and_normalises() -> None:
     sets = parse_sets_csv(SETS.encode(), source="sets.csv")
     assert sets["set_index"].tolist() == [0, 1, 2, 3, 4]
-    assert sets["exercise"].tolist() == ["plank", "nordic_curls", "calf_raise", "calf_raise",
-                                         "squat"]
-    assert sets["category"].tolist() == ["plank", "Nordic curls", "heel-raise", "Calf raises",
-                                         "Squats"]
+    assert sets["exercise"].tolist() == [
+        "plank",
+        "nordic_curls",
+        "calf_raise",
+        "calf_raise",
+        "squat",
+    ]
+    assert sets["category"].tolist() == [
+        "plank",
+        "Nordic curls",
+        "heel-raise",
+        "Calf raises",
+        "Squats",
+    ]
     assert sets["reps"].tolist()[2:] == [12, 15, 10]
     assert pd.isna(sets["reps"].iloc[0])
     assert sets["duration_s"].iloc[0] == 45.0
@@ -121,10 +131,20 @@ def test_read_csv_log_recognises_by_header(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("written", "name"),
-    [("Calf raises", "calf_raise"), ("heel raise", "calf_raise"), ("calf-raise", "calf_raise"),
-     ("CALF_RAISE", "calf_raise"), ("Bulgarian split squat", "squat"), ("Lunges", "lunge"),
-     ("knee raises", "knee_raise"), ("Crunches", "crunch"), ("Side plank", "plank"),
-     ("Dumbbell lunges", "lunge"), ("Nordic curls", "nordic_curls"), ("  ", None)],
+    [
+        ("Calf raises", "calf_raise"),
+        ("heel raise", "calf_raise"),
+        ("calf-raise", "calf_raise"),
+        ("CALF_RAISE", "calf_raise"),
+        ("Bulgarian split squat", "squat"),
+        ("Lunges", "lunge"),
+        ("knee raises", "knee_raise"),
+        ("Crunches", "crunch"),
+        ("Side plank", "plank"),
+        ("Dumbbell lunges", "lunge"),
+        ("Nordic curls", "nordic_curls"),
+        ("  ", None),
+    ],
 )
 def test_normalize_exercise(written: str, name: str | None) -> None:
     assert normalize_exercise(written) == name

@@ -22,9 +22,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("serve")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with serve([sys.executable, "-m", "stridekit.cli", "serve", "--port", str(port)],
-               url=url, ready=f"{url}/voila/render/overview.ipynb", log_path=tmp / "voila.log",
-               env={"STRIDEKIT_CACHE_DIR": str(tmp / "cache")}) as running:
+    with serve(
+        [sys.executable, "-m", "stridekit.cli", "serve", "--port", str(port)],
+        url=url,
+        ready=f"{url}/voila/render/overview.ipynb",
+        log_path=tmp / "voila.log",
+        env={"STRIDEKIT_CACHE_DIR": str(tmp / "cache")},
+    ) as running:
         yield running
 
 
@@ -60,7 +64,8 @@ def wait_changed(page: Any, index: int, before: list[dict[str, Any]]) -> list[di
                                                               Array.from(t.y || []).map(Number)]));
             return now !== old;
         }""",
-        arg=[index, _signature(before)], timeout=30_000,
+        arg=[index, _signature(before)],
+        timeout=30_000,
     )
     return chart_data(page, index)
 

@@ -21,15 +21,24 @@ def test_there_are_dashboards() -> None:
 def test_notebook_executes(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STRIDEKIT_CACHE_DIR", str(tmp_path / "cache"))
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
-    widget_views = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in
-                    o.get("data", {})]
+    widget_views = [
+        o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
     assert widget_views, "the dashboard shows its page widget"
-    state = nb.metadata.get("widgets", {}).get(
-        "application/vnd.jupyter.widget-state+json", {}).get("state", {})
-    charts = [m for m in state.values() if m.get("model_name") == "OutputModel"
-              and any(PLOTLY in o.get("data", {}) for o in m["state"].get("outputs", []))]
+    state = (
+        nb.metadata.get("widgets", {})
+        .get("application/vnd.jupyter.widget-state+json", {})
+        .get("state", {})
+    )
+    charts = [
+        m
+        for m in state.values()
+        if m.get("model_name") == "OutputModel"
+        and any(PLOTLY in o.get("data", {}) for o in m["state"].get("outputs", []))
+    ]
     assert charts, "at least one plotly chart is drawn"

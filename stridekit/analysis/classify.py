@@ -33,8 +33,13 @@ LONG_MIN_M: Final = 12_000.0
 LOOKBACK: Final = pd.Timedelta(weeks=6)
 
 _TITLE_RULES: Final = (
-    (re.compile(r"\b\d+\s*[x×]\s*\d+|\binterval|\bfartlek|\btrack\b|\brepeats?\b|\bspeed\b",
-                re.IGNORECASE), "intervals"),
+    (
+        re.compile(
+            r"\b\d+\s*[x\u00d7]\s*\d+|\binterval|\bfartlek|\btrack\b|\brepeats?\b|\bspeed\b",
+            re.IGNORECASE,
+        ),
+        "intervals",
+    ),
     (re.compile(r"\btempo\b|\bthreshold\b|\blactate\b", re.IGNORECASE), "tempo"),
     (re.compile(r"\brace\b|\bparkrun\b|\bmarathon\b|\b\d+k race\b", re.IGNORECASE), "race"),
     (re.compile(r"\blong\b", re.IGNORECASE), "long"),
@@ -93,8 +98,10 @@ def _classify(row: pd.Series, has_interval_laps: bool, long_from: float | None) 
         return "intervals", "its laps alternate work and rest"
     distance = row["distance_m"]
     if long_from is not None and np.isfinite(distance) and distance >= long_from:
-        return "long", (f"{distance / 1000:.1f} km is at least {LONG_RATIO:g}x the runner's "
-                        f"usual run of the 6 weeks before")
+        return "long", (
+            f"{distance / 1000:.1f} km is at least {LONG_RATIO:g}x the runner's "
+            f"usual run of the 6 weeks before"
+        )
     return "easy", "no sign of speed work or of a long run"
 
 
@@ -116,7 +123,7 @@ def _long_thresholds(runs: pd.DataFrame) -> dict[int, float]:
     dists = ordered["distance_m"].to_numpy(dtype=float)
     out: dict[int, float] = {}
     for pos, idx in enumerate(ordered.index):
-        window = (starts[:pos] >= starts[pos] - LOOKBACK.to_timedelta64())
+        window = starts[:pos] >= starts[pos] - LOOKBACK.to_timedelta64()
         previous = dists[:pos][window]
         previous = previous[np.isfinite(previous)]
         if len(previous) >= 3:

@@ -53,5 +53,6 @@ def weekly_trend(weeks: pd.Series, values: pd.Series, *, min_points: int = 3) ->
     if np.ptp(x) == 0:
         return None
     slope, intercept = np.polyfit(x, y, 1)
-    return Trend(float(slope), weeks[ok].min(), float(intercept),
-                 float(intercept + slope * x.max()), len(x))
+    return Trend(
+        float(slope), weeks[ok].min(), float(intercept), float(intercept + slope * x.max()), len(x)
+    )

@@ -7,12 +7,14 @@ that a gap in training shows as a gap and not as a missing row.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Final
 
-import numpy as np
 import pandas as pd
 
 from stridekit.analysis.classify import SPEED_KINDS
+
+DateLike = pd.Timestamp | dt.date | str | None
 
 SPEED_RUNS_ADVICE: Final = (1, 2)
 """The advice: one or two runs a week focused on speed, the others on distance."""
@@ -33,8 +35,8 @@ def all_weeks(first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
 def weekly_focus(
     sessions: pd.DataFrame,
     *,
-    start: pd.Timestamp | str | None = None,
-    end: pd.Timestamp | str | None = None,
+    start: DateLike = None,
+    end: DateLike = None,
 ) -> pd.DataFrame:
     """Per week and focus: how many runs, how far, how fast, the longest.
 
@@ -54,8 +56,16 @@ def weekly_focus(
         ``advice_met`` (for ``speed``: one or two speed runs that week).
     """
     runs = sessions.loc[(sessions["sport"] == "run") & sessions["focus"].notna()].copy()
-    columns = ["week", "focus", "runs", "distance_m", "moving_s", "avg_speed_mps", "longest_m",
-               "advice_met"]
+    columns = [
+        "week",
+        "focus",
+        "runs",
+        "distance_m",
+        "moving_s",
+        "avg_speed_mps",
+        "longest_m",
+        "advice_met",
+    ]
     if runs.empty and (start is None or end is None):
         return pd.DataFrame(columns=columns)
     runs["week"] = week_start(runs["local_date"])
@@ -69,24 +79,24 @@ def weekly_focus(
         moving_s=("moving_s", "sum"),
         longest_m=("distance_m", "max"),
     )
-    index = pd.MultiIndex.from_product([all_weeks(first, last), ["speed", "distance"]],
-                                       names=["week", "focus"])
+    index = pd.MultiIndex.from_product(
+        [all_weeks(first, last), ["speed", "distance"]], names=["week", "focus"]
+    )
     table = grouped.reindex(index)
     table["runs"] = table["runs"].fillna(0).astype("int64")
     table[["distance_m", "moving_s"]] = table[["distance_m", "moving_s"]].fillna(0.0)
     table["avg_speed_mps"] = table["distance_m"] / table["moving_s"].where(table["moving_s"] > 0)
     lo, hi = SPEED_RUNS_ADVICE
-    speed = table.index.get_level_values("focus") == "speed"
-    table["advice_met"] = np.where(speed, table["runs"].between(lo, hi), pd.NA)
-    table["advice_met"] = table["advice_met"].astype("boolean")
+    speed = pd.Series(table.index.get_level_values("focus") == "speed", index=table.index)
+    table["advice_met"] = table["runs"].between(lo, hi).astype("boolean").mask(~speed)
     return table.reset_index()[columns]
 
 
 def weekly_volume(
     sessions: pd.DataFrame,
     *,
-    start: pd.Timestamp | str | None = None,
-    end: pd.Timestamp | str | None = None,
+    start: DateLike = None,
+    end: DateLike = None,
 ) -> pd.DataFrame:
     """Per week and kind of session: sessions, distance and time.
 
@@ -110,7 +120,7 @@ def weekly_volume(
         distance_m=("distance_m", "sum"),
         duration_s=("duration_s", "sum"),
     )
-    kinds = grouped.index.droplevel("week").unique()
+    kinds = sorted(set(zip(df["sport"], df["kind"], strict=True)))
     index = pd.MultiIndex.from_tuples(
         [(w, s, k) for w in all_weeks(first, last) for s, k in kinds],
         names=["week", "sport", "kind"],

@@ -10,8 +10,11 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 PLOTLY_MIME: Final = "application/vnd.plotly.v1+json"
-CONFIG: Final = {"displaylogo": False, "responsive": True,
-                 "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+CONFIG: Final = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+}
 
 
 def mimebundle(figure: go.Figure) -> dict[str, Any]:

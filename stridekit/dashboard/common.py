@@ -79,18 +79,33 @@ class Controls(widgets.HBox):
     def __init__(self, log: TrainingLog, view: View, on_change: Callable[[View], None]) -> None:
         span = log.date_range
         lo, hi = span if span else (None, None)
-        self.start = widgets.DatePicker(description="From", value=view.start or lo,
-                                        min=lo, max=hi, layout=widgets.Layout(width="auto"))
-        self.end = widgets.DatePicker(description="To", value=view.end or hi, min=lo, max=hi,
-                                      layout=widgets.Layout(width="auto"))
-        self.units = widgets.ToggleButtons(options=list(UNITS), value=view.units,
-                                           description="Units",
-                                           style={"button_width": "3.5em"})
+        self.start = widgets.DatePicker(
+            description="From",
+            value=view.start or lo,
+            min=lo,
+            max=hi,
+            layout=widgets.Layout(width="auto"),
+        )
+        self.end = widgets.DatePicker(
+            description="To",
+            value=view.end or hi,
+            min=lo,
+            max=hi,
+            layout=widgets.Layout(width="auto"),
+        )
+        self.units = widgets.ToggleButtons(
+            options=list(UNITS),
+            value=view.units,
+            description="Units",
+            style={"button_width": "3.5em"},
+        )
         self._on_change = on_change
         for w in (self.start, self.end, self.units):
             w.observe(self._changed, names="value")
-        super().__init__([self.start, self.end, self.units],
-                         layout=widgets.Layout(flex_flow="row wrap", gap="0.5em 1.5em"))
+        super().__init__(
+            [self.start, self.end, self.units],
+            layout=widgets.Layout(flex_flow="row wrap", gap="0.5em 1.5em"),
+        )
         self.add_class("stridekit-controls")
 
     @property
@@ -108,9 +123,10 @@ def header(title: str, subtitle: str, current: str) -> widgets.HTML:
     Links are relative and keep the page's query string, so the view travels with them.
     """
     links = " · ".join(
-        f"<b>{html.escape(name)}</b>" if key == current
+        f"<b>{html.escape(name)}</b>"
+        if key == current
         else f'<a href="{key}.ipynb" class="stridekit-link" '
-             f'onclick="this.href=\'{key}.ipynb\'+window.location.search">{html.escape(name)}</a>'
+        f"onclick=\"this.href='{key}.ipynb'+window.location.search\">{html.escape(name)}</a>"
         for key, name in DASHBOARDS.items()
     )
     return widgets.HTML(

@@ -31,9 +31,11 @@ def headline(log: TrainingLog, view: View) -> str:
         return "<p>No sessions in this date range.</p>"
     sports = ", ".join(f"{n} {html.escape(k)}" for k, n in info["by_sport"].items())
     distance = distance_in(info["run_distance_m"], view.units)
-    return (f"<p>{info['sessions']} sessions ({sports}) from {info['first_date']} to "
-            f"{info['last_date']}: {distance:,.0f} {view.units} of running in "
-            f"{format_duration(info['run_duration_s'])}.</p>")
+    return (
+        f"<p>{info['sessions']} sessions ({sports}) from {info['first_date']} to "
+        f"{info['last_date']}: {distance:,.0f} {view.units} of running in "
+        f"{format_duration(info['run_duration_s'])}.</p>"
+    )
 
 
 def app(
@@ -54,8 +56,11 @@ def app(
         summary.value = headline(data, new_view)
 
     return page(
-        header("Your training at a glance",
-               "Every session of the log, week by week, coloured by kind.", "overview"),
+        header(
+            "Your training at a glance",
+            "Every session of the log, week by week, coloured by kind.",
+            "overview",
+        ),
         Controls(data, view, redraw),
         summary,
         volume,

@@ -56,10 +56,12 @@ def app(
 
     controls = Controls(data, view, redraw)
     return page(
-        header("Speed days and distance days",
-               "The advice: one or two runs a week for speed, the others for distance. "
-               "Are your speed days getting faster, your distance days longer?",
-               "speed_vs_distance"),
+        header(
+            "Speed days and distance days",
+            "The advice: one or two runs a week for speed, the others for distance. "
+            "Are your speed days getting faster, your distance days longer?",
+            "speed_vs_distance",
+        ),
         controls,
         shown["runs"],
         shown["speed_pace"],

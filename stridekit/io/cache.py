@@ -47,9 +47,7 @@ def load(key: str) -> TrainingLog | None:
     if not entry.is_dir():
         return None
     try:
-        tables = {
-            name: pd.read_parquet(entry / f"{name}.parquet") for name in schema.table_names()
-        }
+        tables = {name: pd.read_parquet(entry / f"{name}.parquet") for name in schema.table_names()}
         records = json.loads((entry / "report.json").read_text(encoding="utf-8"))
         report = ImportReport([ReportEntry(**r) for r in records])
         return TrainingLog(report=report, **tables)

@@ -38,8 +38,8 @@ def resolve_tz(tz: TzLike) -> dt.tzinfo:
 def local_dates(start_utc: pd.Series, tz: TzLike = None) -> pd.Series:
     """The local calendar day (as midnight, tz-naive) of each UTC start time."""
     zone = resolve_tz(tz)
-    return start_utc.dt.tz_convert(zone).dt.tz_localize(None).dt.normalize().astype(
-        "datetime64[ns]"
+    return (
+        start_utc.dt.tz_convert(zone).dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
     )
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -42,17 +43,19 @@ SPORT_WORDS: Final[dict[str, tuple[str, str | None]]] = {
 _UNITS_M: Final = {"m": 1.0, "km": 1000.0, "mi": 1609.344}
 _DISTANCE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
 _CLOCK = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d+)?)\s*$")
-_AMOUNT = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(h|hr|hrs|hours?|min|mins|minutes?|s|sec|secs|seconds?)?\s*$",
-                     re.IGNORECASE)
+_AMOUNT = re.compile(
+    r"^\s*(\d+(?:[.,]\d+)?)\s*(h|hr|hrs|hours?|min|mins|minutes?|s|sec|secs|seconds?)?\s*$",
+    re.IGNORECASE,
+)
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 
 
 def csv_kind(header: list[str]) -> CsvKind | None:
     """Which hand-kept file a CSV header belongs to, or ``None`` for neither."""
     names = {h.strip().lower().lstrip("\ufeff") for h in header}
-    if SESSIONS_COLUMNS <= names:
+    if names >= SESSIONS_COLUMNS:
         return "sessions-csv"
-    if SETS_COLUMNS <= names:
+    if names >= SETS_COLUMNS:
         return "sets-csv"
     return None
 
@@ -116,8 +119,13 @@ def parse_sessions_csv(data: bytes, *, source: str = "<bytes>", tz: TzLike = Non
         cell = _Cell(source, line, row)
         key = cell.required("session")
         if key in seen:
-            raise LogFormatError(source, f"session {key!r} is already used on line {seen[key]}",
-                                 line=line, column="session", fix="give every session its own key")
+            raise LogFormatError(
+                source,
+                f"session {key!r} is already used on line {seen[key]}",
+                line=line,
+                column="session",
+                fix="give every session its own key",
+            )
         seen[key] = line
         sport, kind = cell.parse("sport", _sport, required=True)
         kind = (cell.text("kind") or "").lower() or kind
@@ -127,26 +135,38 @@ def parse_sessions_csv(data: bytes, *, source: str = "<bytes>", tz: TzLike = Non
         start = (day + clock).tz_localize(zone, ambiguous=True, nonexistent="shift_forward")
         unit = (cell.text("distance_unit") or "km").lower()
         if unit not in _UNITS_M:
-            raise LogFormatError(source, f"{unit!r} is not a distance unit", line=line,
-                                 column="distance_unit", fix="use m, km or mi")
+            raise LogFormatError(
+                source,
+                f"{unit!r} is not a distance unit",
+                line=line,
+                column="distance_unit",
+                fix="use m, km or mi",
+            )
         rpe = cell.parse("rpe", _number)
         if rpe is not None and not 0 <= rpe <= 10:
-            raise LogFormatError(source, f"{rpe:g} is outside 1 to 10", line=line, column="rpe",
-                                 fix="rate perceived exertion from 1 (very easy) to 10 (maximal)")
+            raise LogFormatError(
+                source,
+                f"{rpe:g} is outside 1 to 10",
+                line=line,
+                column="rpe",
+                fix="rate perceived exertion from 1 (very easy) to 10 (maximal)",
+            )
         duration = cell.parse("duration", _duration)
-        rows.append({
-            "session_id": key,
-            "start_utc": start.tz_convert("UTC"),
-            "sport": sport,
-            "kind": kind or None,
-            "distance_m": cell.parse("distance", lambda v: _distance(v, unit)),
-            "duration_s": duration,
-            "moving_s": duration,
-            "rpe": rpe,
-            "title": cell.text("title"),
-            "notes": cell.text("notes"),
-            "local_date": day,
-        })
+        rows.append(
+            {
+                "session_id": key,
+                "start_utc": start.tz_convert("UTC"),
+                "sport": sport,
+                "kind": kind or None,
+                "distance_m": cell.parse("distance", partial(_distance, default_unit=unit)),
+                "duration_s": duration,
+                "moving_s": duration,
+                "rpe": rpe,
+                "title": cell.text("title"),
+                "notes": cell.text("notes"),
+                "local_date": day,
+            }
+        )
     if not rows:
         return TrainingLog()
     sessions = pd.DataFrame(rows)
@@ -170,17 +190,19 @@ def parse_sets_csv(data: bytes, *, source: str = "<bytes>") -> pd.DataFrame:
         cell = _Cell(source, line, row)
         written = cell.required("exercise")
         reps = cell.parse("reps", _count)
-        rows.append({
-            "session_id": cell.required("session"),
-            "order": cell.parse("set", _count) or 0,
-            "line": line,
-            "exercise": normalize_exercise(written),
-            "category": written,
-            "reps": reps,
-            "weight_kg": cell.parse("weight_kg", _number),
-            "duration_s": cell.parse("duration_s", _number),
-            "rest_s": cell.parse("rest_s", _number),
-        })
+        rows.append(
+            {
+                "session_id": cell.required("session"),
+                "order": cell.parse("set", _count) or 0,
+                "line": line,
+                "exercise": normalize_exercise(written),
+                "category": written,
+                "reps": reps,
+                "weight_kg": cell.parse("weight_kg", _number),
+                "duration_s": cell.parse("duration_s", _number),
+                "rest_s": cell.parse("rest_s", _number),
+            }
+        )
     if not rows:
         return schema.empty("sets")
     sets = pd.DataFrame(rows).sort_values(["session_id", "order", "line"], kind="stable")
@@ -192,12 +214,15 @@ def parse_sets_csv(data: bytes, *, source: str = "<bytes>") -> pd.DataFrame:
 # -- parsing helpers -------------------------------------------------------------------------
 
 
-def _rows(data: bytes, source: str, required: frozenset[str]) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(
+    data: bytes, source: str, required: frozenset[str]
+) -> Iterator[tuple[int, dict[str, str]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise LogFormatError(source, f"not UTF-8 text (byte {exc.start})",
-                             fix="save the file as UTF-8 CSV") from None
+        raise LogFormatError(
+            source, f"not UTF-8 text (byte {exc.start})", fix="save the file as UTF-8 CSV"
+        ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip().lower() for h in next(reader)]
@@ -207,16 +232,23 @@ def _rows(data: bytes, source: str, required: frozenset[str]) -> Iterator[tuple[
         raise LogFormatError(source, f"unreadable CSV header: {exc}", line=1) from None
     missing = sorted(required - set(header))
     if missing:
-        raise LogFormatError(source, f"the header lacks {', '.join(missing)}", line=1,
-                             fix="see docs/log-format.md for the columns")
+        raise LogFormatError(
+            source,
+            f"the header lacks {', '.join(missing)}",
+            line=1,
+            fix="see docs/log-format.md for the columns",
+        )
     try:
         for row in reader:
             if not any(v.strip() for v in row):
                 continue
             if len(row) > len(header):
-                raise LogFormatError(source, f"{len(row)} values for {len(header)} columns",
-                                     line=reader.line_num,
-                                     fix="quote values that contain commas")
+                raise LogFormatError(
+                    source,
+                    f"{len(row)} values for {len(header)} columns",
+                    line=reader.line_num,
+                    fix="quote values that contain commas",
+                )
             yield reader.line_num, dict(zip(header, (v.strip() for v in row), strict=False))
     except csv.Error as exc:
         raise LogFormatError(source, f"unreadable CSV: {exc}", line=reader.line_num) from None
@@ -234,8 +266,9 @@ class _Cell:
     def required(self, column: str) -> str:
         value = self.text(column)
         if value is None:
-            raise LogFormatError(self.source, "this cell is empty but required", line=self.line,
-                                 column=column)
+            raise LogFormatError(
+                self.source, "this cell is empty but required", line=self.line, column=column
+            )
         return value
 
     def parse(self, column: str, convert: Callable[[str], Any], *, required: bool = False) -> Any:
@@ -245,8 +278,9 @@ class _Cell:
         try:
             return convert(value)
         except ValueError as exc:
-            raise LogFormatError(self.source, f"{value!r} {exc}", line=self.line,
-                                 column=column) from None
+            raise LogFormatError(
+                self.source, f"{value!r} {exc}", line=self.line, column=column
+            ) from None
 
 
 def _sport(value: str) -> tuple[str, str | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -56,7 +57,10 @@ def read_activity(path: str | Path, *, tz: TzLike = None) -> TrainingLog:
         )
     log = READERS[fmt](data, str(path), tz)
     return TrainingLog(
-        sessions=log.sessions, laps=log.laps, samples=log.samples, sets=log.sets,
+        sessions=log.sessions,
+        laps=log.laps,
+        samples=log.samples,
+        sets=log.sets,
         report=ImportReport([ReportEntry(str(path), "ok", fmt, len(log.sessions))]),
     )
 
@@ -100,54 +104,58 @@ def load_log(
         raise StridekitError(f"{root}: no such file or folder; check the path")
     files = _candidate_files(root)
     zone = resolve_tz(tz)
-    contents = {f: f.read_bytes() for f in files}
     key = cache.digest(
-        READER_VERSION, str(zone), *(cache.digest(str(f.relative_to(root) if f != root else f.name), c)
-                                     for f, c in contents.items())
+        READER_VERSION,
+        str(zone),
+        *(f"{f.relative_to(root) if f != root else f.name}:{_file_digest(f)}" for f in files),
     )
     if use_cache and (hit := cache.load(key)) is not None:
         if progress:
             progress(len(files), len(files), str(root))
         return hit
-    log = _parse_all(contents, zone, progress)
+    log = _parse_all(files, zone, progress)
     if use_cache:
         cache.store(key, log)
     return log
+
+
+def _file_digest(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
 
 
 def _candidate_files(root: Path) -> list[Path]:
     if root.is_file():
         return [root]
     return sorted(
-        p for p in root.rglob("*")
+        p
+        for p in root.rglob("*")
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
     )
 
 
-def _parse_all(
-    contents: dict[Path, bytes], tz: dt.tzinfo, progress: ProgressCallback | None
-) -> TrainingLog:
+def _parse_all(files: list[Path], tz: dt.tzinfo, progress: ProgressCallback | None) -> TrainingLog:
     report = ImportReport()
     logs: list[TrainingLog] = []
     set_tables: list[tuple[Path, pd.DataFrame]] = []
     seen: dict[str, str] = {}
-    total = len(contents)
-    for done, (file, raw) in enumerate(contents.items(), start=1):
+    total = len(files)
+    for done, file in enumerate(files, start=1):
         fmt: str | None = None
         try:
-            data = safety.inflate(raw, file)
-            fmt = detect.sniff(data[:4096])
+            fmt = detect.sniff_path(file)
             if fmt is None:
                 if detect.looks_like_log(file):
                     raise UnknownFormatError(
-                        file, "not a format stridekit reads",
+                        file,
+                        "not a format stridekit reads",
                         fix="stridekit reads TCX (plain or .gz) and the hand-kept CSVs of "
                         "docs/log-format.md",
                     )
                 continue  # not a log: README, truth.json, pictures ...
             if fmt not in READERS:
                 raise UnknownFormatError(file, f"{fmt} files are not read yet")
-            log = READERS[fmt](data, str(file), tz)
+            log = READERS[fmt](safety.read_bytes(file), str(file), tz)
         except LogFormatError as exc:
             report.add(ReportEntry(str(file), "skipped", fmt, 0, str(exc)))
             continue
@@ -165,8 +173,10 @@ def _parse_all(
         if len(repeated):
             # the same recording twice (a copy in two folders): the first one read is kept
             log = log.select(ids[~ids.isin(seen)])
-            message = (f"{file}: {len(repeated)} of its sessions were already read from "
-                       f"{', '.join(sorted({seen[i] for i in repeated}))}; kept once")
+            message = (
+                f"{file}: {len(repeated)} of its sessions were already read from "
+                f"{', '.join(sorted({seen[i] for i in repeated}))}; kept once"
+            )
             report.add(ReportEntry(str(file), "partial", fmt, len(log.sessions), message))
         else:
             report.add(ReportEntry(str(file), "ok", fmt, len(log.sessions)))
@@ -186,25 +196,36 @@ def _attach_sets(
         orphan = ~sets["session_id"].isin(known)
         if orphan.any():
             names = sorted(sets.loc[orphan, "session_id"].unique())
-            report.add(ReportEntry(
-                str(file), "partial", "sets-csv", 0,
-                f"{file}: {int(orphan.sum())} sets refer to sessions that no sessions file has "
-                f"({', '.join(names[:5])}); they were left out. Add those sessions to your "
-                "sessions CSV",
-            ))
+            report.add(
+                ReportEntry(
+                    str(file),
+                    "partial",
+                    "sets-csv",
+                    0,
+                    f"{file}: {int(orphan.sum())} sets refer to sessions that no sessions file has "
+                    f"({', '.join(names[:5])}); they were left out. Add those sessions to your "
+                    "sessions CSV",
+                )
+            )
         else:
             report.add(ReportEntry(str(file), "ok", "sets-csv", 0))
         kept.append(sets.loc[~orphan])
     if not kept:
         return log
     return TrainingLog(
-        sessions=log.sessions, laps=log.laps, samples=log.samples,
-        sets=pd.concat([log.sets, *kept], ignore_index=True), report=report,
+        sessions=log.sessions,
+        laps=log.laps,
+        samples=log.samples,
+        sets=pd.concat([log.sets, *kept], ignore_index=True),
+        report=report,
     )
 
 
 def _finish(log: TrainingLog) -> TrainingLog:
     return TrainingLog(
-        sessions=classify_runs(log.sessions, log.laps), laps=log.laps, samples=log.samples,
-        sets=log.sets, report=log.report,
+        sessions=classify_runs(log.sessions, log.laps),
+        laps=log.laps,
+        samples=log.samples,
+        sets=log.sets,
+        report=log.report,
     )
