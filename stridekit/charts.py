@@ -4,11 +4,15 @@ The same keyword means the same thing everywhere: ``units`` is ``"km"`` or ``"mi
 turns metres into kilometres or miles and speeds into pace per km or per mile; ``theme`` is
 ``"light"`` or ``"dark"``; ``title`` replaces the default title. A chart with nothing to show
 says what data would fill it instead of drawing empty axes.
+
+Figures are built from plain dicts and skip plotly's per-property validation, which costs
+more than the chart itself (tens of milliseconds a figure) and would slow every control
+change; ``tests/test_charts.py`` validates every chart instead.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -16,8 +20,8 @@ import plotly.graph_objects as go
 
 from stridekit.analysis.trend import weekly_trend
 from stridekit.analysis.weekly import SPEED_RUNS_ADVICE
-from stridekit.theme import FOCUS_COLOURS, kind_colour, template
-from stridekit.units import Units, check_units, distance_in, format_pace, pace_s, pace_ticks
+from stridekit.theme import FOCUS_COLOURS, kind_colour, template_json
+from stridekit.units import check_units, distance_in, format_pace, pace_s, pace_ticks
 
 KIND_ORDER: Final = (
     "intervals",
@@ -34,22 +38,41 @@ KIND_ORDER: Final = (
     "cross",
 )
 
+Trace = dict[str, Any]
 
-def _figure(title: str, theme: str, **layout: object) -> go.Figure:
-    return go.Figure(layout=go.Layout(template=template(theme), title=title, **layout))
+
+def _figure(traces: list[Trace], title: str, theme: str, **layout: Any) -> go.Figure:
+    spec = {"template": template_json(theme), "title": {"text": title}, **layout}
+    return go.Figure(data=traces, layout=spec, _validate=False)
 
 
 def empty_figure(title: str, message: str, *, theme: str = "light") -> go.Figure:
     """A chart with no data: its title and a sentence saying what would fill it."""
-    fig = _figure(title, theme, xaxis=dict(visible=False), yaxis=dict(visible=False))
-    fig.add_annotation(
-        text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=14)
+    note = {
+        "text": message,
+        "showarrow": False,
+        "x": 0.5,
+        "y": 0.5,
+        "xref": "paper",
+        "yref": "paper",
+        "font": {"size": 14},
+    }
+    return _figure(
+        [], title, theme, xaxis={"visible": False}, yaxis={"visible": False}, annotations=[note]
     )
-    return fig
+
+
+def _dates(weeks: pd.Series) -> list[str]:
+    return [f"{w:%Y-%m-%d}" for w in weeks]
 
 
 def _week_labels(weeks: pd.Series) -> list[str]:
     return [f"week of {w:%a %d %b %Y}" for w in weeks]
+
+
+def _values(series: pd.Series) -> list[float | None]:
+    """Numbers for JSON: missing values become ``None`` (a gap in the line)."""
+    return [None if not np.isfinite(v) else float(v) for v in series.astype("float64")]
 
 
 def runs_per_week(
@@ -72,37 +95,60 @@ def runs_per_week(
             "hand-kept log fill this chart.",
             theme=theme,
         )
-    fig = _figure(
-        title, theme, barmode="group", yaxis=dict(title="runs", dtick=1), xaxis=dict(title=None)
-    )
     lo, hi = SPEED_RUNS_ADVICE
-    fig.add_hrect(
-        y0=lo - 0.5,
-        y1=hi + 0.5,
-        fillcolor=FOCUS_COLOURS["speed"],
-        opacity=0.08,
-        line_width=0,
-        annotation_text=f"advice: {lo} or {hi} speed runs a week",
-        annotation_position="top left",
-    )
+    traces = []
     for focus in ("speed", "distance"):
         part = weekly[weekly["focus"] == focus]
-        fig.add_bar(
-            x=part["week"],
-            y=part["runs"],
-            name=f"{focus} runs",
-            marker_color=FOCUS_COLOURS[focus],
-            customdata=_week_labels(part["week"]),
-            hovertemplate="%{customdata}: %{y} " + focus + " runs<extra></extra>",
+        traces.append(
+            {
+                "type": "bar",
+                "x": _dates(part["week"]),
+                "y": part["runs"].tolist(),
+                "name": f"{focus} runs",
+                "marker": {"color": FOCUS_COLOURS[focus]},
+                "customdata": _week_labels(part["week"]),
+                "hovertemplate": "%{customdata}: %{y} " + focus + " runs<extra></extra>",
+            }
         )
-    return fig
+    band = {
+        "type": "rect",
+        "xref": "paper",
+        "x0": 0,
+        "x1": 1,
+        "y0": lo - 0.5,
+        "y1": hi + 0.5,
+        "fillcolor": FOCUS_COLOURS["speed"],
+        "opacity": 0.08,
+        "line": {"width": 0},
+        "layer": "below",
+    }
+    note = {
+        "text": f"advice: {lo} or {hi} speed runs a week",
+        "xref": "paper",
+        "x": 0,
+        "xanchor": "left",
+        "y": hi + 0.5,
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"size": 11},
+    }
+    return _figure(
+        traces,
+        title,
+        theme,
+        barmode="group",
+        shapes=[band],
+        annotations=[note],
+        yaxis={"title": {"text": "runs"}, "dtick": 1},
+        xaxis={"type": "date"},
+    )
 
 
 def pace_by_week(
     weekly: pd.DataFrame,
     *,
     focus: str = "speed",
-    units: Units = "km",
+    units: str = "km",
     theme: str = "light",
     title: str | None = None,
 ) -> go.Figure:
@@ -125,47 +171,59 @@ def pace_by_week(
             title, f"No {focus} runs with a distance and a time in this range.", theme=theme
         )
     pace = pace_s(part["avg_speed_mps"], units)
-    fig = _figure(
-        title,
-        theme,
-        xaxis=dict(title=None),
-        yaxis=dict(title=f"pace (min/{units})", autorange="reversed"),
-    )
-    fig.add_scatter(
-        x=part["week"],
-        y=pace,
-        mode="lines+markers",
-        name=f"{focus} days",
-        line=dict(color=FOCUS_COLOURS[focus]),
-        customdata=np.column_stack(
-            [_week_labels(part["week"]), [format_pace(p) for p in pace], part["runs"]]
-        ),
-        hovertemplate="%{customdata[0]}: %{customdata[1]} /"
-        + units
-        + " over %{customdata[2]} runs<extra></extra>",
-    )
+    labels = _week_labels(part["week"])
+    traces = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": _dates(part["week"]),
+            "y": _values(pace),
+            "name": f"{focus} days",
+            "line": {"color": FOCUS_COLOURS[focus]},
+            "customdata": [
+                [w, format_pace(p), int(n)]
+                for w, p, n in zip(labels, pace, part["runs"], strict=True)
+            ],
+            "hovertemplate": "%{customdata[0]}: %{customdata[1]} /"
+            + units
+            + " over %{customdata[2]} runs<extra></extra>",
+        }
+    ]
     trend = weekly_trend(part["week"], pace)
     if trend is not None:
         sign = "faster" if trend.per_week < 0 else "slower"
-        fig.add_scatter(
-            x=part["week"],
-            y=trend.line(part["week"]),
-            mode="lines",
-            name="trend",
-            line=dict(dash="dot", color="#888888"),
-            hoverinfo="skip",
+        title = f"{title}: {abs(trend.per_week):.1f} s/{units} {sign} a week"
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": _dates(part["week"]),
+                "y": _values(trend.line(part["week"])),
+                "name": "trend",
+                "line": {"dash": "dot", "color": "#888888"},
+                "hoverinfo": "skip",
+            }
         )
-        fig.update_layout(title=f"{title}: {abs(trend.per_week):.1f} s/{units} {sign} a week")
     tickvals, ticktext = pace_ticks(float(np.nanmin(pace)), float(np.nanmax(pace)))
-    fig.update_yaxes(tickvals=tickvals, ticktext=ticktext)
-    return fig
+    return _figure(
+        traces,
+        title,
+        theme,
+        xaxis={"type": "date"},
+        yaxis={
+            "title": {"text": f"pace (min/{units})"},
+            "autorange": "reversed",
+            "tickvals": tickvals,
+            "ticktext": ticktext,
+        },
+    )
 
 
 def distance_by_week(
     weekly: pd.DataFrame,
     *,
     focus: str = "distance",
-    units: Units = "km",
+    units: str = "km",
     theme: str = "light",
     title: str | None = None,
 ) -> go.Figure:
@@ -175,33 +233,36 @@ def distance_by_week(
     part = weekly[weekly["focus"] == focus]
     if part.empty or part["distance_m"].sum() == 0:
         return empty_figure(title, f"No {focus} runs with a distance in this range.", theme=theme)
-    fig = _figure(title, theme, xaxis=dict(title=None), yaxis=dict(title=units))
     labels = _week_labels(part["week"])
-    fig.add_bar(
-        x=part["week"],
-        y=distance_in(part["distance_m"], units),
-        name=f"{focus} days, total",
-        marker_color=FOCUS_COLOURS.get(focus, "#0072B2"),
-        customdata=labels,
-        hovertemplate="%{customdata}: %{y:.1f} " + units + "<extra></extra>",
-    )
-    fig.add_scatter(
-        x=part["week"],
-        y=distance_in(part["longest_m"], units),
-        mode="lines+markers",
-        name="longest run",
-        line=dict(color="#E69F00"),
-        customdata=labels,
-        hovertemplate="longest %{y:.1f} " + units + "<extra></extra>",
-    )
-    return fig
+    x = _dates(part["week"])
+    traces = [
+        {
+            "type": "bar",
+            "x": x,
+            "y": _values(distance_in(part["distance_m"], units)),
+            "name": f"{focus} days, total",
+            "marker": {"color": FOCUS_COLOURS[focus]},
+            "customdata": labels,
+            "hovertemplate": "%{customdata}: %{y:.1f} " + units + "<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": x,
+            "y": _values(distance_in(part["longest_m"], units)),
+            "name": "longest run",
+            "line": {"color": "#E69F00"},
+            "hovertemplate": "longest %{y:.1f} " + units + "<extra></extra>",
+        },
+    ]
+    return _figure(traces, title, theme, xaxis={"type": "date"}, yaxis={"title": {"text": units}})
 
 
 def volume_by_week(
     volume: pd.DataFrame,
     *,
     measure: str = "time",
-    units: Units = "km",
+    units: str = "km",
     theme: str = "light",
     title: str = "Weekly training by kind of session",
 ) -> go.Figure:
@@ -225,9 +286,9 @@ def volume_by_week(
             theme=theme,
         )
     axis = "hours" if measure == "time" else units
-    fig = _figure(title, theme, barmode="stack", xaxis=dict(title=None), yaxis=dict(title=axis))
-    kinds = [k for k in KIND_ORDER if k in set(data["kind"])]
-    kinds += sorted(set(data["kind"]) - set(kinds))
+    present = set(data["kind"])
+    kinds = [k for k in KIND_ORDER if k in present] + sorted(present - set(KIND_ORDER))
+    traces = []
     for kind in kinds:
         part = data[data["kind"] == kind]
         y = (
@@ -235,16 +296,29 @@ def volume_by_week(
             if measure == "time"
             else distance_in(part["distance_m"], units)
         )
-        fig.add_bar(
-            x=part["week"],
-            y=y,
-            name=kind,
-            marker_color=kind_colour(kind),
-            customdata=np.column_stack([_week_labels(part["week"]), part["sessions"]]),
-            hovertemplate="%{customdata[0]}: %{customdata[1]} "
-            + kind
-            + ", %{y:.1f} "
-            + axis
-            + "<extra></extra>",
+        traces.append(
+            {
+                "type": "bar",
+                "x": _dates(part["week"]),
+                "y": _values(y),
+                "name": kind,
+                "marker": {"color": kind_colour(kind)},
+                "customdata": [
+                    [w, int(n)]
+                    for w, n in zip(_week_labels(part["week"]), part["sessions"], strict=True)
+                ],
+                "hovertemplate": "%{customdata[0]}: %{customdata[1]} "
+                + kind
+                + ", %{y:.1f} "
+                + axis
+                + "<extra></extra>",
+            }
         )
-    return fig
+    return _figure(
+        traces,
+        title,
+        theme,
+        barmode="stack",
+        xaxis={"type": "date"},
+        yaxis={"title": {"text": axis}},
+    )

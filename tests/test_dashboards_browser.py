@@ -80,6 +80,10 @@ def _signature(traces: list[dict[str, Any]]) -> str:
 def test_dashboard_draws_and_date_range_narrows_it(browser: Any, server: Server, name: str) -> None:
     page, seen = open_page(browser, f"{server.url}/voila/render/{name}.ipynb")
     wait_for_charts(page)
+    heights = page.evaluate(
+        "[...document.querySelectorAll('.js-plotly-plot')].map(e => e.getBoundingClientRect().height)"
+    )
+    assert heights and min(heights) >= 200, f"every chart is visible, not collapsed: {heights}"
     before = chart_data(page, 0)
     weeks_before = {x for t in before for x in t["x"]}
     assert len(weeks_before) >= 20, "the sample covers about 26 weeks"
@@ -105,7 +109,7 @@ def test_units_switch_turns_pace_per_km_into_pace_per_mile(browser: Any, server:
     assert len(pace_mi) == len(pace_km) > 10
     for km, mi in zip(pace_km, pace_mi, strict=True):
         assert mi == pytest.approx(km * 1.609344, rel=1e-6)
-    title = page.locator(".js-plotly-plot").nth(1).locator(".ytitle").inner_text()
+    title = page.locator(".js-plotly-plot").nth(1).locator(".ytitle").text_content() or ""
     assert "min/mi" in title
     assert not seen.errors, seen.errors
     page.context.close()

@@ -26,6 +26,16 @@ def week_start(dates: pd.Series) -> pd.Series:
     return (days - pd.to_timedelta(days.dt.weekday, unit="D")).astype("datetime64[ns]")
 
 
+def in_range(sessions: pd.DataFrame, start: DateLike = None, end: DateLike = None) -> pd.DataFrame:
+    """The sessions whose ``local_date`` lies in ``[start, end]``; ``None`` leaves an end open."""
+    keep = pd.Series(True, index=sessions.index)
+    if start is not None:
+        keep &= sessions["local_date"] >= pd.Timestamp(start)
+    if end is not None:
+        keep &= sessions["local_date"] <= pd.Timestamp(end)
+    return sessions.loc[keep]
+
+
 def all_weeks(first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
     """Every Monday from the week of ``first`` to the week of ``last``."""
     start = week_start(pd.Series([first, last]))
@@ -55,7 +65,8 @@ def weekly_focus(
         [m/s], missing in weeks with no runs of that focus), ``longest_m`` [m] and
         ``advice_met`` (for ``speed``: one or two speed runs that week).
     """
-    runs = sessions.loc[(sessions["sport"] == "run") & sessions["focus"].notna()].copy()
+    runs = in_range(sessions, start, end)
+    runs = runs.loc[(runs["sport"] == "run") & runs["focus"].notna()].copy()
     columns = [
         "week",
         "focus",
@@ -108,9 +119,9 @@ def weekly_volume(
         kinds that occur, every week present for each of them.
     """
     columns = ["week", "sport", "kind", "sessions", "distance_m", "duration_s"]
-    if sessions.empty:
+    df = in_range(sessions, start, end).copy()
+    if df.empty:
         return pd.DataFrame(columns=columns)
-    df = sessions.copy()
     df["kind"] = df["kind"].fillna(df["sport"])
     df["week"] = week_start(df["local_date"])
     first = pd.Timestamp(start) if start is not None else df["local_date"].min()

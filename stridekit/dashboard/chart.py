@@ -12,7 +12,6 @@ import plotly.io as pio
 PLOTLY_MIME: Final = "application/vnd.plotly.v1+json"
 CONFIG: Final = {
     "displaylogo": False,
-    "responsive": True,
     "modeBarButtonsToRemove": ["select2d", "lasso2d"],
 }
 

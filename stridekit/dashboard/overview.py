@@ -19,8 +19,7 @@ from stridekit.units import distance_in, format_duration
 
 def figures(log: TrainingLog, view: View) -> dict[str, go.Figure]:
     """The page's charts for one view, by name."""
-    shown = log.between(view.start, view.end)
-    volume = weekly_volume(shown.sessions, start=view.start, end=view.end)
+    volume = weekly_volume(log.sessions, start=view.start, end=view.end)
     return {"volume": charts.volume_by_week(volume, measure="time", units=view.units)}
 
 

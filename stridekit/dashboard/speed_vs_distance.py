@@ -18,8 +18,7 @@ from stridekit.log import TrainingLog
 
 def figures(log: TrainingLog, view: View) -> dict[str, go.Figure]:
     """The dashboard's charts for one view, by name."""
-    shown = log.between(view.start, view.end)
-    weekly = weekly_focus(shown.sessions, start=view.start, end=view.end)
+    weekly = weekly_focus(log.sessions, start=view.start, end=view.end)
     return {
         "runs": charts.runs_per_week(weekly),
         "speed_pace": charts.pace_by_week(weekly, focus="speed", units=view.units),
