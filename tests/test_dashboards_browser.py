@@ -81,7 +81,8 @@ def test_dashboard_draws_and_date_range_narrows_it(browser: Any, server: Server,
     page, seen = open_page(browser, f"{server.url}/voila/render/{name}.ipynb")
     wait_for_charts(page)
     heights = page.evaluate(
-        "[...document.querySelectorAll('.js-plotly-plot')].map(e => e.getBoundingClientRect().height)"
+        "[...document.querySelectorAll('.js-plotly-plot')]"
+        ".map(e => e.getBoundingClientRect().height)"
     )
     assert heights and min(heights) >= 200, f"every chart is visible, not collapsed: {heights}"
     before = chart_data(page, 0)
