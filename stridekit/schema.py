@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Final, Literal
 
 import pandas as pd
@@ -170,6 +171,11 @@ def columns(table: str) -> list[str]:
 
 def empty(table: str) -> pd.DataFrame:
     """An empty frame of ``table`` with every column at its dtype."""
+    return _empty(table).copy()
+
+
+@cache
+def _empty(table: str) -> pd.DataFrame:
     return pd.DataFrame({c.name: pd.Series(dtype=c.dtype) for c in _table(table).values()})
 
 
@@ -180,16 +186,38 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
     the schema's own. Readers call this last, so every frame has the same shape.
     """
     spec = _table(table)
-    out = pd.DataFrame(index=df.index)
+    if conforms(df, table) and isinstance(df.index, pd.RangeIndex) and df.index.start == 0:
+        return df
+    index = pd.RangeIndex(len(df))
+    columns: dict[str, pd.Series] = {}
     for name, col in spec.items():
         if name in df.columns:
-            out[name] = _cast(df[name], col, table)
+            series = df[name]
+            if not _has_dtype(series, col.dtype):
+                series = _cast(series, col, table)
+            columns[name] = series.set_axis(index)
         else:
-            out[name] = pd.Series(None, index=df.index, dtype=col.dtype)
+            columns[name] = pd.Series(None, index=index, dtype=col.dtype)
     for name in df.columns:
         if name not in spec:
-            out[name] = df[name]
-    return out.reset_index(drop=True)
+            columns[name] = df[name].set_axis(index)
+    return pd.DataFrame(columns, index=index, copy=False)
+
+
+def conforms(df: pd.DataFrame, table: str) -> bool:
+    """Whether ``df`` already has the schema's columns first, in order, at their dtypes."""
+    spec = _table(table)
+    names = list(spec)
+    if list(df.columns[: len(names)]) != names:
+        return False
+    return all(_has_dtype(df[n], c.dtype) for n, c in spec.items())
+
+
+def _has_dtype(series: pd.Series, dtype: str) -> bool:
+    actual = series.dtype
+    if dtype == "str":
+        return isinstance(actual, pd.StringDtype) and actual.na_value is not pd.NA
+    return str(actual) == dtype
 
 
 def validate(df: pd.DataFrame, table: str) -> pd.DataFrame:
