@@ -1,0 +1,44 @@
+"""The command line: sample writes the sample; bad input is one line, never a traceback."""
+
+from __future__ import annotations
+
+import filecmp
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import SAMPLE
+
+from stridekit.cli import main
+
+
+def stridekit(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "stridekit.cli", *args], capture_output=True, text=True
+    )
+
+
+def test_sample_command_writes_the_committed_sample(tmp_path: Path) -> None:
+    assert main(["sample", "--to", str(tmp_path / "s")]) == 0
+    compared = filecmp.dircmp(SAMPLE, tmp_path / "s")
+    assert not compared.left_only and not compared.right_only and not compared.diff_files
+    runs = filecmp.dircmp(SAMPLE / "runs", tmp_path / "s" / "runs")
+    assert not runs.diff_files and not runs.left_only
+
+
+def test_sample_command_takes_weeks_and_seed(tmp_path: Path) -> None:
+    assert main(["sample", "--to", str(tmp_path / "a"), "--weeks", "3", "--seed", "1"]) == 0
+    assert 8 <= len(list((tmp_path / "a" / "runs").iterdir())) <= 15
+
+
+def test_serve_on_a_missing_log_is_one_clear_line(tmp_path: Path) -> None:
+    result = stridekit("serve", str(tmp_path / "missing"), "--port", "1")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "no such file or folder" in result.stderr
+
+
+def test_usage_errors_are_argparse_messages() -> None:
+    result = stridekit("frobnicate")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "invalid choice" in result.stderr
