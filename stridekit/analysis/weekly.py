@@ -23,7 +23,7 @@ SPEED_RUNS_ADVICE: Final = (1, 2)
 def week_start(dates: pd.Series) -> pd.Series:
     """The Monday of each date's ISO week (midnight, tz-naive)."""
     days = pd.to_datetime(dates).dt.normalize()
-    return (days - pd.to_timedelta(days.dt.weekday, unit="D")).astype("datetime64[ns]")
+    return (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).astype("datetime64[ns]")
 
 
 def in_range(sessions: pd.DataFrame, start: DateLike = None, end: DateLike = None) -> pd.DataFrame:

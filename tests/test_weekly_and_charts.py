@@ -1,0 +1,134 @@
+"""Weekly tables, run classification, units and charts, on hand-made and sample data."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from stridekit import charts, schema
+from stridekit.analysis.classify import classify_runs
+from stridekit.analysis.weekly import weekly_focus, weekly_volume
+from stridekit.units import format_pace, pace_s, pace_ticks
+
+
+def sessions(rows: list[tuple[str, str, str | None, float, float, str | None]]) -> pd.DataFrame:
+    """Rows of (date, sport, kind, distance_m, duration_s, title)."""
+    frame = pd.DataFrame(
+        rows, columns=["date", "sport", "kind", "distance_m", "duration_s", "title"]
+    )
+    frame["session_id"] = [f"s{i}" for i in range(len(frame))]
+    frame["start_utc"] = pd.to_datetime(frame["date"]).dt.tz_localize("UTC")
+    frame["local_date"] = pd.to_datetime(frame["date"])
+    frame["moving_s"] = frame["duration_s"]
+    return schema.conform(frame.drop(columns=["date"]), "sessions")
+
+
+WEEKS = sessions(
+    [
+        ("2025-03-03", "run", None, 8000, 2400, "6x800m"),  # Monday, week 1
+        ("2025-03-05", "run", None, 10000, 3300, None),
+        ("2025-03-06", "strength", "strength", float("nan"), 1800, None),
+        ("2025-03-08", "run", None, 8000, 2700, None),
+        ("2025-03-09", "run", None, 9000, 3000, None),
+        # week 2 is empty: a gap
+        ("2025-03-17", "run", "tempo", 9000, 2700, None),
+        ("2025-03-19", "run", None, 8000, 2800, "Easy"),
+        ("2025-03-23", "run", None, 21000, 7800, None),  # long: far above the usual 8-10 km
+        ("2025-03-22", "mobility", "yoga", float("nan"), 1800, None),
+    ]
+)
+
+
+def test_classification_reasons() -> None:
+    out = classify_runs(WEEKS, schema.empty("laps")).set_index("session_id")
+    assert out.loc["s0", ["kind", "focus"]].tolist() == ["intervals", "speed"]
+    assert "6x800" in out.loc["s0", "reason"]
+    assert out.loc["s5", ["kind", "focus"]].tolist() == ["tempo", "speed"]
+    assert out.loc["s6", "kind"] == "easy"
+    assert out.loc["s7", ["kind", "focus"]].tolist() == ["long", "distance"]
+    assert "usual run" in out.loc["s7", "reason"]
+    assert pd.isna(out.loc["s2", "focus"]) and out.loc["s2", "kind"] == "strength"
+
+
+def test_interval_laps_make_an_interval_run() -> None:
+    laps = schema.conform(
+        pd.DataFrame(
+            {
+                "session_id": ["s1"] * 5,
+                "lap_index": range(5),
+                "intensity": ["active", "active", "resting", "active", "active"],
+            }
+        ),
+        "laps",
+    )
+    out = classify_runs(WEEKS, laps).set_index("session_id")
+    assert out.loc["s1", "kind"] == "intervals"
+    assert out.loc["s1", "reason"] == "its laps alternate work and rest"
+
+
+def test_weekly_focus_counts_every_week_including_gaps() -> None:
+    weekly = weekly_focus(classify_runs(WEEKS, schema.empty("laps")))
+    assert weekly["week"].dt.strftime("%Y-%m-%d").unique().tolist() == [
+        "2025-03-03",
+        "2025-03-10",
+        "2025-03-17",
+    ]
+    speed = weekly[weekly["focus"] == "speed"]
+    speed = speed.set_index(speed["week"].dt.day)
+    assert speed["runs"].tolist() == [1, 0, 1]
+    assert speed["advice_met"].tolist() == [True, False, True]
+    distance = weekly[weekly["focus"] == "distance"]
+    distance = distance.set_index(distance["week"].dt.day)
+    assert distance.loc[3, "distance_m"] == 27000
+    assert distance.loc[3, "avg_speed_mps"] == pytest.approx(27000 / 9000)
+    assert distance.loc[17, "longest_m"] == 21000
+    assert pd.isna(distance.loc[10, "avg_speed_mps"])
+
+
+def test_weekly_volume_by_kind_and_range() -> None:
+    volume = weekly_volume(classify_runs(WEEKS, schema.empty("laps")), start="2025-03-10")
+    assert volume["week"].min() == pd.Timestamp("2025-03-10")
+    yoga = volume[volume["kind"] == "yoga"]
+    assert yoga["sessions"].sum() == 1 and yoga["duration_s"].sum() == 1800
+
+
+def test_pace_units_and_ticks() -> None:
+    assert pace_s(pd.Series([1000 / 300]), "km").iloc[0] == pytest.approx(300)
+    assert pace_s(pd.Series([1000 / 300]), "mi").iloc[0] == pytest.approx(300 * 1.609344)
+    assert pd.isna(pace_s(pd.Series([0.0]), "km").iloc[0])
+    assert format_pace(299.6) == "5:00" and format_pace(float("nan")) == ""
+    values, labels = pace_ticks(290, 410)
+    assert labels[0] == "4:30" and values == sorted(values) and len(values) <= 8
+    with pytest.raises(ValueError, match="units='furlong' is not valid; choose one of km, mi"):
+        pace_s(pd.Series([3.0]), "furlong")
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_every_chart_is_a_valid_figure(theme: str) -> None:
+    runs = classify_runs(WEEKS, schema.empty("laps"))
+    weekly, volume = weekly_focus(runs), weekly_volume(runs)
+    figures = [
+        charts.runs_per_week(weekly, theme=theme),
+        charts.pace_by_week(weekly, units="mi", theme=theme),
+        charts.distance_by_week(weekly, units="mi", theme=theme),
+        charts.volume_by_week(volume, theme=theme),
+        charts.volume_by_week(volume, measure="distance", theme=theme),
+        charts.runs_per_week(weekly.iloc[0:0], theme=theme),
+    ]
+    for fig in figures:
+        go.Figure(fig.to_plotly_json())  # validates every property; raises on a bad one
+    pace = figures[1].data[0]
+    assert "/mi" in pace.hovertemplate and figures[1].layout.yaxis.autorange == "reversed"
+    assert figures[2].data[0].y[0] == pytest.approx(27 / 1.609344)
+    assert figures[5].layout.annotations[0].text.startswith("No runs in this date range")
+
+
+def test_chart_arguments_are_checked() -> None:
+    weekly = weekly_focus(classify_runs(WEEKS, schema.empty("laps")))
+    with pytest.raises(ValueError, match="focus='fast' is not valid; choose one of speed"):
+        charts.pace_by_week(weekly, focus="fast")
+    with pytest.raises(ValueError, match="theme='neon' is not valid; choose one of light, dark"):
+        charts.runs_per_week(weekly, theme="neon")
+    with pytest.raises(ValueError, match="measure='reps' is not valid"):
+        charts.volume_by_week(weekly_volume(WEEKS), measure="reps")
