@@ -132,3 +132,13 @@ def test_chart_arguments_are_checked() -> None:
         charts.runs_per_week(weekly, theme="neon")
     with pytest.raises(ValueError, match="measure='reps' is not valid"):
         charts.volume_by_week(weekly_volume(WEEKS), measure="reps")
+
+
+def test_query_string_sets_the_view_and_ignores_what_it_cannot_read() -> None:
+    from stridekit.dashboard.common import View, view_from
+
+    view, notes = view_from(None, None, "km", query="from=2025-03-01&units=mi&theme=dark")
+    assert view == View(pd.Timestamp("2025-03-01").date(), None, "mi") and notes == []
+    view, notes = view_from("2025-01-01", None, "km", query="from=yesterday&units=furlong")
+    assert view == View(pd.Timestamp("2025-01-01").date(), None, "km")
+    assert len(notes) == 2 and "from='yesterday'" in notes[0]

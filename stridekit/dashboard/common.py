@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
 
 import ipywidgets as widgets
 import pandas as pd
@@ -60,7 +63,10 @@ def open_log(log: str | Path | TrainingLog | None) -> TrainingLog:
 def _as_date(value: str | dt.date | None) -> dt.date | None:
     if value is None or value == "":
         return None
-    return pd.Timestamp(value).date()
+    try:
+        return pd.Timestamp(value).date()
+    except (ValueError, TypeError):
+        raise ValueError(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
 
 
 class Controls(widgets.HBox):
@@ -117,7 +123,7 @@ class Controls(widgets.HBox):
         self._on_change(self.view)
 
 
-def header(title: str, subtitle: str, current: str) -> widgets.HTML:
+def header(title: str, subtitle: str, current: str, notes: list[str] | None = None) -> widgets.HTML:
     """The page's title, one line on what it answers, and links to every dashboard.
 
     Links are relative and keep the page's query string, so the view travels with them.
@@ -129,9 +135,14 @@ def header(title: str, subtitle: str, current: str) -> widgets.HTML:
         f"onclick=\"this.href='{key}.ipynb'+window.location.search\">{html.escape(name)}</a>"
         for key, name in DASHBOARDS.items()
     )
+    warnings = "".join(
+        f"<p class='stridekit-warning' style='color:#b35806'>{html.escape(n)}</p>"
+        for n in notes or []
+    )
     return widgets.HTML(
         f"<nav class='stridekit-nav'>{links}</nav><h2 style='margin:0.3em 0 0'>"
         f"{html.escape(title)}</h2><p style='margin:0.2em 0 0.6em'>{html.escape(subtitle)}</p>"
+        + warnings
     )
 
 
@@ -140,6 +151,43 @@ def page(*children: widgets.Widget) -> widgets.VBox:
     return widgets.VBox(list(children), layout=widgets.Layout(width="100%", max_width="1200px"))
 
 
-def view_from(start: str | dt.date | None, end: str | dt.date | None, units: str) -> View:
-    """A :class:`View` from a notebook's parameters, checking them."""
-    return View(_as_date(start), _as_date(end), check_units(units))
+QUERY_KEYS = {"from": "start", "to": "end", "units": "units"}
+"""Query-string parameters of a shared link (``?from=2025-03-01&to=2025-05-31&units=mi``)."""
+
+
+def view_from(
+    start: str | dt.date | None,
+    end: str | dt.date | None,
+    units: str,
+    query: str | None = None,
+) -> tuple[View, list[str]]:
+    """The view a page opens on: the notebook's parameters, then the link's query string.
+
+    Parameters
+    ----------
+    start, end, units
+        The notebook's parameters.
+    query
+        The page's query string; default ``$QUERY_STRING``, which Voila sets for each page.
+
+    Returns
+    -------
+    View, list of str
+        The view, and one sentence per query parameter that was not understood (it is
+        ignored, so a mistyped link still opens).
+    """
+    view = View(_as_date(start), _as_date(end), check_units(units))
+    query = os.environ.get("QUERY_STRING", "") if query is None else query
+    problems = []
+    for key, values in parse_qs(query).items():
+        field = QUERY_KEYS.get(key)
+        if field is None:
+            continue
+        value = values[-1]
+        try:
+            parsed: Any = check_units(value) if field == "units" else _as_date(value)
+        except ValueError:
+            problems.append(f"The link's {key}={value!r} was not understood and is ignored.")
+            continue
+        view = replace(view, **{field: parsed})
+    return view, problems

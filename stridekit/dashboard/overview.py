@@ -46,7 +46,7 @@ def app(
 ) -> widgets.VBox:
     """The overview dashboard as a widget (parameters as for every dashboard)."""
     data = open_log(log)
-    view = view_from(start, end, units)
+    view, notes = view_from(start, end, units)
     volume = Chart(figures(data, view)["volume"])
     summary = widgets.HTML(headline(data, view))
 
@@ -59,6 +59,7 @@ def app(
             "Your training at a glance",
             "Every session of the log, week by week, coloured by kind.",
             "overview",
+            notes,
         ),
         Controls(data, view, redraw),
         summary,

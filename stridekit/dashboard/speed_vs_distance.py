@@ -46,7 +46,7 @@ def app(
         ``"km"`` or ``"mi"``.
     """
     data = open_log(log)
-    view = view_from(start, end, units)
+    view, notes = view_from(start, end, units)
     shown = {name: Chart(fig) for name, fig in figures(data, view).items()}
 
     def redraw(new_view: View) -> None:
@@ -60,6 +60,7 @@ def app(
             "The advice: one or two runs a week for speed, the others for distance. "
             "Are your speed days getting faster, your distance days longer?",
             "speed_vs_distance",
+            notes,
         ),
         controls,
         shown["runs"],
