@@ -356,3 +356,78 @@ def test_frames_are_what_the_schema_makes_of_them(fixtures: Path) -> None:
     for table in schema.table_names():
         frame = getattr(log, table)
         pd.testing.assert_frame_equal(frame, schema.conform(frame, table))
+
+
+def test_frames_conform_as_built(fixtures: Path) -> None:
+    # The reader builds every table at the schema's columns and dtypes, so conforming (in
+    # TrainingLog) has nothing to change and the log validates without help.
+    log = read_tcx(_tcx(fixtures, GARMIN), tz="UTC")
+    for table in schema.table_names():
+        assert schema.conforms(getattr(log, table), table)
+    log.validate()
+
+
+def _retime(data: str, fmt: str) -> str:
+    return re.sub(r"<Time>(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)Z</Time>", fmt, data)
+
+
+@pytest.mark.parametrize(
+    "fmt",
+    [
+        r"<Time>\1.000Z</Time>",  # fractional seconds, vectorised
+        r"<Time>\1.5Z</Time>",
+        r"<Time>\1+00:00</Time>",  # an offset: pandas parses it
+        r"<Time> \1Z </Time>",  # whitespace: pandas parses it
+    ],
+)
+def test_time_layouts_read_the_same(fixtures: Path, fmt: str) -> None:
+    text = _tcx(fixtures, GARMIN).read_text(encoding="utf-8")
+    plain = parse_tcx(text.encode(), tz="UTC")
+    other = parse_tcx(_retime(text, fmt).encode(), tz="UTC")
+    shift = 0.5 if ".5Z" in fmt else 0.0
+    np.testing.assert_array_equal(other.samples["t_s"], plain.samples["t_s"] + shift)
+    other.validate()
+
+
+def test_time_fast_path_matches_pandas() -> None:
+    from stridekit.io.tcx import _parse_times
+
+    texts = np.array(
+        [
+            "1900-01-01T00:00:00Z",
+            "1999-12-31T23:59:59Z",
+            "2000-02-29T12:00:00Z",
+            "2012-12-26T21:29:53Z",
+            "2199-12-31T23:59:59Z",
+        ],
+        dtype=object,
+    )
+    for frac in ("", ".1", ".123", ".123456", ".123456789"):
+        values = np.array([t[:-1] + frac + "Z" for t in texts], dtype=object)
+        ns, ok = _parse_times(values)
+        expected = pd.to_datetime(values, utc=True, format="ISO8601")
+        assert ok.all()
+        np.testing.assert_array_equal(ns, expected.as_unit("ns").asi8)
+    # Invalid dates are missing, as pandas has them, and do not spoil the others.
+    ns, ok = _parse_times(np.array(["2012-02-30T10:00:00Z", "2012-02-29T10:00:00Z"], dtype=object))
+    assert list(ok) == [False, True]
+    assert ns[1] == pd.Timestamp("2012-02-29T10:00:00Z").value
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(" 150.5 ", 150.5), ("1_50", 150.0), ("abc", np.nan), ("", np.nan), ("inf", np.nan)],
+)
+def test_numbers_read_as_python_reads_them(fixtures: Path, text: str, expected: float) -> None:
+    # Arrow parses the numbers; what it refuses falls back to float(), field by field.
+    data = _tcx(fixtures, GARMIN).read_text(encoding="utf-8")
+    first = re.search(r"<AltitudeMeters>[^<]*</AltitudeMeters>", data)
+    assert first is not None
+    data = data[: first.start()] + f"<AltitudeMeters>{text}</AltitudeMeters>" + data[first.end() :]
+    log = parse_tcx(data.encode(), tz="UTC")
+    np.testing.assert_equal(log.samples.loc[0, "altitude_m"], expected)
+    plain = read_tcx(_tcx(fixtures, GARMIN), tz="UTC")
+    pd.testing.assert_series_equal(log.samples["hr_bpm"], plain.samples["hr_bpm"])
+    pd.testing.assert_series_equal(
+        log.samples["altitude_m"].iloc[1:], plain.samples["altitude_m"].iloc[1:]
+    )

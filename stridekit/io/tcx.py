@@ -19,6 +19,7 @@ Conventions
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 from dataclasses import dataclass, field
@@ -26,11 +27,14 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from lxml import etree
 
+from stridekit import schema
 from stridekit.errors import LogFormatError
 from stridekit.io import safety
-from stridekit.io.common import TzLike, local_dates, session_key
+from stridekit.io.common import TzLike, resolve_tz, session_key
 from stridekit.log import TrainingLog
 from stridekit.report import ImportReport, ReportEntry
 
@@ -175,7 +179,7 @@ class _RawActivity:
     laps: list[_RawLap] = field(default_factory=list)
     # Trackpoint data as a flat stream of (field code, text) in document order; a code of 0
     # opens a new trackpoint. Turned into columns, vectorised, by _points().
-    codes: list[int] = field(default_factory=list)
+    codes: bytearray = field(default_factory=bytearray)
     texts: list[str | None] = field(default_factory=list)
 
 
@@ -257,16 +261,9 @@ _POINT_TAGS: Final = (
 """Elements read inside a ``<Track>``, by local name; the position is the field's code."""
 _POINT_CODE: Final = {name: code for code, name in enumerate(_POINT_TAGS)}
 _POINT_ITER: Final = tuple("{*}" + name for name in _POINT_TAGS)
-_NUMERIC: Final = {
-    "lat": 2,
-    "lon": 3,
-    "alt": 4,
-    "dist": 5,
-    "hr": 6,
-    "cad": 7,
-    "speed": 8,
-    "runcad": 9,
-}
+_NUMERIC: Final = ("lat", "lon", "alt", "dist", "hr", "cad", "speed", "runcad")
+"""Names of the numeric fields, codes ``_FIRST_NUMERIC`` onwards in :data:`_POINT_TAGS`."""
+_FIRST_NUMERIC: Final = 2
 
 
 def _read_track(track: etree._Element, act: _RawActivity) -> None:
@@ -283,6 +280,11 @@ def _read_track(track: etree._Element, act: _RawActivity) -> None:
             code = code_of[tag] = _POINT_CODE[tag.rpartition("}")[2]]
         codes.append(code)
         texts.append(el.text)
+
+
+def _select(texts: pa.Array, mask: np.ndarray) -> np.ndarray:
+    """The texts where ``mask`` holds, as an object array (``None`` where absent)."""
+    return texts.filter(pa.array(mask)).to_numpy(zero_copy_only=False)
 
 
 def _floats(texts: np.ndarray) -> np.ndarray:
@@ -306,24 +308,36 @@ def _points(act: _RawActivity) -> tuple[np.ndarray, dict[str, np.ndarray], np.nd
     rows_before
         For each position in the code stream, how many trackpoints opened before it.
     """
-    codes = np.asarray(act.codes, dtype=np.int8)
-    texts = np.asarray(act.texts, dtype=object)
+    codes = np.frombuffer(act.codes, dtype=np.int8)
+    # Texts go to arrow, whose C parser reads the numbers several times faster than float().
+    texts = pa.array(act.texts, type=pa.string())
     opens = codes == 0
     rows_before = np.concatenate([[0], np.cumsum(opens)])
     n = int(rows_before[-1])
     row = rows_before[1:] - 1
     times = np.full(n, None, dtype=object)
     mask = codes == 1
-    times[row[mask]] = texts[mask]
-    cols = {}
-    for name, code in _NUMERIC.items():
-        col = np.full(n, _NAN)
-        mask = codes == code
-        if mask.any():
-            col[row[mask]] = _floats(texts[mask])
-        col[~np.isfinite(col)] = _NAN
-        cols[name] = col
-    return times, cols, rows_before
+    times[row[mask]] = _select(texts, mask)
+    # Every numeric text parsed in one call, scattered into one row per field.
+    table = np.full((len(_NUMERIC), n), _NAN)
+    numeric = codes >= _FIRST_NUMERIC
+    field_of = codes[numeric] - _FIRST_NUMERIC
+    numeric_texts = texts.filter(pa.array(numeric))
+    try:
+        # Arrow accepts a subset of what float() does and rounds the same (correctly).
+        values = pc.cast(numeric_texts, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        # Some text is not a plain number: parse field by field with Python's float() where
+        # every text of the field reads, else pandas, NaN for what is unreadable (as before).
+        values = np.full(len(field_of), _NAN)
+        objects = numeric_texts.to_numpy(zero_copy_only=False)
+        for i in range(len(_NUMERIC)):
+            mask = field_of == i
+            if mask.any():
+                values[mask] = _floats(objects[mask])
+    table[field_of, row[numeric]] = values
+    table[~np.isfinite(table)] = _NAN
+    return times, dict(zip(_NUMERIC, table, strict=True)), rows_before
 
 
 # --------------------------------------------------------------------------- computing
@@ -353,16 +367,83 @@ def _time_ns(text: str | None) -> int | None:
     return int(ts.as_unit("ns").value)
 
 
+def _parse_times(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ISO 8601 texts as UTC nanoseconds since the epoch, and which of them were readable."""
+    fast = _utc_ns(times)
+    if fast is not None:
+        return fast, np.ones(len(times), dtype=bool)
+    if not len(times):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=bool)
+    idx = pd.to_datetime(times, utc=True, format="ISO8601", errors="coerce")
+    return np.asarray(idx.as_unit("ns").asi8), ~np.asarray(idx.isna())
+
+
+_DIGITS: Final = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18])
+_SEPARATORS: Final = {4: b"-", 7: b"-", 10: b"T", 13: b":", 16: b":"}
+_CUM_DAYS: Final = np.array([0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334])
+_MONTH_DAYS: Final = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _utc_ns(times: np.ndarray) -> np.ndarray | None:
+    """Nanoseconds since the epoch of ``YYYY-MM-DDThh:mm:ss[.f]Z`` texts, vectorised.
+
+    The fast path for what devices write: every text in the same layout, with the same
+    number (at most 9) of fractional digits, all valid, years 1900-2199. ``None`` when any
+    text is otherwise; pandas then parses them all, exactly as before.
+    """
+    n = len(times)
+    if not n:
+        return None
+    try:
+        raw = times.astype("S")
+    except (TypeError, ValueError, UnicodeError):
+        return None
+    width = raw.itemsize
+    if not (width == 20 or 22 <= width <= 30):
+        return None
+    chars = raw.view(np.uint8).reshape(n, width)
+    if (chars[:, -1] != ord("Z")).any() or (width > 20 and (chars[:, 19] != ord(".")).any()):
+        return None
+    for pos, sep in _SEPARATORS.items():
+        if (chars[:, pos] != sep[0]).any():
+            return None
+    digit_cols = np.concatenate([_DIGITS, np.arange(20, width - 1)])
+    d = chars[:, digit_cols].astype(np.int64) - ord("0")
+    if ((d < 0) | (d > 9)).any():
+        return None
+    year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
+    month = d[:, 4] * 10 + d[:, 5]
+    day = d[:, 6] * 10 + d[:, 7]
+    hour, minute, second = (d[:, i] * 10 + d[:, i + 1] for i in (8, 10, 12))
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    if (
+        (year < 1900).any()
+        or (year >= 2200).any()
+        or (month < 1).any()
+        or (month > 12).any()
+        or (hour > 23).any()
+        or (minute > 59).any()
+        or (second > 59).any()
+    ):
+        return None
+    after_feb = month > 2
+    if (day < 1).any() or (day > _MONTH_DAYS[month - 1] + (leap & (month == 2))).any():
+        return None
+    # Days since 1970-01-01: whole years, then the months and days of this one.
+    y = year - 1
+    days = y * 365 + y // 4 - y // 100 + y // 400 - 719162
+    days = days + _CUM_DAYS[month - 1] + (leap & after_feb) + day - 1
+    seconds = ((days * 24 + hour) * 60 + minute) * 60 + second
+    frac = np.zeros(n, dtype=np.int64)
+    for k in range(14, d.shape[1]):
+        frac = frac * 10 + d[:, k]
+    frac *= 10 ** (9 - (d.shape[1] - 14))
+    return seconds * 1_000_000_000 + frac
+
+
 def _build(act: _RawActivity, source: str) -> _Part | None:
     times, cols, rows_before = _points(act)
-    n_points = len(times)
-    if n_points:
-        idx = pd.to_datetime(times, utc=True, format="ISO8601", errors="coerce")
-        t_ns = np.asarray(idx.as_unit("ns").asi8)
-        ok = ~np.asarray(idx.isna())
-    else:
-        t_ns = np.empty(0, dtype=np.int64)
-        ok = np.empty(0, dtype=bool)
+    t_ns, ok = _parse_times(times)
     lap_start_ns = [_time_ns(lap.start) for lap in act.laps]
     candidates = [v for v in (_time_ns(act.id), *lap_start_ns[:1]) if v is not None]
     if not candidates and ok.any():
@@ -583,18 +664,22 @@ def _session(
 
 def _assemble(parts: list[_Part], *, raw_count: int, source: str, tz: TzLike) -> TrainingLog:
     ids = _unique_keys([p.start_ns for p in parts])
-    # Frames are built from whole columns in one constructor call each: far cheaper in
-    # pandas than building rows or inserting columns one at a time.
+    # Every frame is built in one constructor call, from whole columns already at the
+    # schema's dtypes and in its order, so TrainingLog's schema.conform has nothing to do.
     start = pd.DatetimeIndex(np.array([p.start_ns for p in parts], dtype="datetime64[ns]"))
     start = start.tz_localize("UTC")
-    columns: dict[str, Any] = {"session_id": ids, "start_utc": start}
-    columns["local_date"] = local_dates(pd.Series(start), tz).to_numpy()
+    session_cols: dict[str, Any] = {"session_id": ids, "start_utc": start}
+    session_cols["local_date"] = _local_dates([p.start_ns for p in parts], tz)
     for name in parts[0].session:
-        columns[name] = [p.session[name] for p in parts]
-    sessions = pd.DataFrame(columns)
-    laps = _stack([p.laps for p in parts], ids)
+        session_cols[name] = [p.session[name] for p in parts]
+    sessions = _frame("sessions", session_cols)
+    lengths = [len(p.time_ns) for p in parts]
+    lap_counts = [len(p.laps["lap_index"]) for p in parts]
+    laps = _frame("laps", _stack([p.laps for p in parts], ids, lap_counts))
+    samples_cols = _stack([p.samples for p in parts], ids, lengths)
     time_utc = pd.DatetimeIndex(np.concatenate([p.time_ns for p in parts]).astype("datetime64[ns]"))
-    samples = _stack([p.samples for p in parts], ids, time_utc=time_utc.tz_localize("UTC"))
+    samples_cols["time_utc"] = time_utc.tz_localize("UTC")
+    samples = _frame("samples", samples_cols)
     skipped = raw_count - len(parts)
     entry = ReportEntry(
         path=source,
@@ -607,29 +692,75 @@ def _assemble(parts: list[_Part], *, raw_count: int, source: str, tz: TzLike) ->
             else None
         ),
     )
-    log = TrainingLog(
-        sessions=sessions,  # TrainingLog passes every table through schema.conform
-        laps=laps,
-        samples=samples,
-        report=ImportReport([entry]),
-    )
-    return log.validate()
+    # Not validated here: the frames conform by construction (tests validate them).
+    return TrainingLog(sessions=sessions, laps=laps, samples=samples, report=ImportReport([entry]))
 
 
-def _stack(
-    tables: list[dict[str, Any]], ids: list[str], *, time_utc: pd.DatetimeIndex | None = None
-) -> pd.DataFrame:
-    lengths = [len(next(iter(t.values()))) for t in tables]
+def _stack(tables: list[dict[str, Any]], ids: list[str], lengths: list[int]) -> dict[str, Any]:
+    """The tables' columns joined end to end, with ``session_id`` repeated for each row."""
     columns: dict[str, Any] = {"session_id": np.repeat(np.array(ids, dtype=object), lengths)}
     for name in tables[0]:
         values = [t[name] for t in tables]
         if isinstance(values[0], list):
             columns[name] = [v for chunk in values for v in chunk]
         else:
-            columns[name] = np.concatenate(values)
-        if name == "t_s" and time_utc is not None:
-            columns["time_utc"] = time_utc
-    return pd.DataFrame(columns)
+            columns[name] = values[0] if len(values) == 1 else np.concatenate(values)
+    return columns
+
+
+def _frame(table: str, values: dict[str, Any]) -> pd.DataFrame:
+    """A frame of ``table`` with every schema column, in order, at its dtype.
+
+    ``values`` maps column names to sequences of one length; columns it lacks are missing.
+    """
+    n = len(next(iter(values.values())))
+    columns: dict[str, Any] = {}
+    for name, col in schema.TABLES[table].items():
+        value = values.get(name)
+        if col.dtype == "str":
+            columns[name] = _strings([None] * n if value is None else value)
+        elif value is None:
+            columns[name] = (
+                np.full(n, _NAN)
+                if col.dtype == "float64"
+                else pd.Series(None, index=pd.RangeIndex(n), dtype=col.dtype).array
+            )
+        elif col.dtype in ("float64", "int64"):
+            columns[name] = np.asarray(value, dtype=col.dtype)
+        else:
+            columns[name] = value
+    return pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False)
+
+
+_STR_DTYPE: Final = pd.api.types.pandas_dtype("str")
+_ARROW_STRINGS: Any = pd.arrays.ArrowStringArray  # its stubs lack the dtype argument
+
+
+def _strings(values: Any) -> Any:
+    """``values`` (``str`` or ``None``) as a pandas ``str`` array.
+
+    Built straight from a pyarrow array when ``str`` is arrow-backed: several times faster
+    than ``pd.array`` for the short columns of sessions and laps.
+    """
+    if getattr(_STR_DTYPE, "storage", None) == "pyarrow":
+        return _ARROW_STRINGS(pa.array(values, type=pa.large_string()), dtype=_STR_DTYPE)
+    return pd.array(values, dtype=_STR_DTYPE)  # pragma: no cover - pandas without pyarrow
+
+
+_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _local_dates(starts_ns: list[int], tz: TzLike) -> np.ndarray:
+    """The local calendar day (midnight, tz-naive ``datetime64[ns]``) of each UTC start.
+
+    The same days as :func:`stridekit.io.common.local_dates`, computed with the standard
+    library: a file has few sessions, and pandas' per-call overhead is far larger.
+    """
+    zone = resolve_tz(tz)
+    days = [
+        (_EPOCH + dt.timedelta(microseconds=ns // 1000)).astimezone(zone).date() for ns in starts_ns
+    ]
+    return np.array(days, dtype="datetime64[D]").astype("datetime64[ns]")
 
 
 def _unique_keys(starts: list[int]) -> list[str]:
