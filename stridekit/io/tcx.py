@@ -65,7 +65,8 @@ def read_tcx(path: str | os.PathLike[str], *, tz: TzLike = None) -> TrainingLog:
     Returns
     -------
     TrainingLog
-        Sessions, laps and samples (no sets), validated against :mod:`stridekit.schema`.
+        Sessions, laps and samples (no sets), built at the columns and dtypes of
+        :mod:`stridekit.schema`.
 
     Raises
     ------
@@ -270,16 +271,19 @@ def _read_track(track: etree._Element, act: _RawActivity) -> None:
     # One pass over the Track's relevant descendants, filtered in C by lxml; every other
     # element (Position, HeartRateBpm, Extensions, TPX ...) is never turned into a proxy.
     # Inside a Track, Value only occurs in a trackpoint's HeartRateBpm.
-    codes = act.codes
-    texts = act.texts
+    # This loop is most of the reader's time: methods are bound once, and a tag's code is
+    # found by one dict lookup (the local name is split off once per distinct tag).
+    add_code = act.codes.append
+    add_text = act.texts.append
     code_of: dict[str, int] = {}
     for el in track.iter(*_POINT_ITER):
         tag = el.tag
-        code = code_of.get(tag)
-        if code is None:
-            code = code_of[tag] = _POINT_CODE[tag.rpartition("}")[2]]
-        codes.append(code)
-        texts.append(el.text)
+        try:
+            add_code(code_of[tag])
+        except KeyError:
+            code_of[tag] = _POINT_CODE[tag.rpartition("}")[2]]
+            add_code(code_of[tag])
+        add_text(el.text)
 
 
 def _select(texts: pa.Array, mask: np.ndarray) -> np.ndarray:
