@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from stridekit.paths import LOG_ENV, default_log
-from stridekit.serve import voila_argv
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = [
@@ -96,10 +95,11 @@ def run(loads: int = 10, changes: int = 10, port: int = 8899) -> dict[str, Any]:
         LOG_ENV: str(default_log()),
         "STRIDEKIT_CACHE_DIR": tempfile.mkdtemp(prefix="stridekit-bench-"),
     }
-    subprocess.run(
-        [sys.executable, "-c", "import stridekit.serve as s; s.prepare(None)"], env=env, check=True
+    script = (
+        "import stridekit.serve as s; from pathlib import Path; s.prepare(None); "
+        f"s.run_voila(Path({str(ROOT)!r}), port={port})"
     )
-    cmd = [sys.executable, "-m", "voila", *voila_argv(ROOT, port=port)]
+    cmd = [sys.executable, "-c", script]
     server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/voila/render"
     pages = {

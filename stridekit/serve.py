@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from stridekit import paths
 from stridekit.report import ProgressCallback
@@ -45,6 +46,32 @@ def prepare(log: str | Path | None, progress: ProgressCallback | None = None) ->
     return chosen
 
 
+def run_voila(root: Path, *, port: int = DEFAULT_PORT) -> None:
+    """Run Voila on the notebooks under ``root`` until interrupted.
+
+    Voila also serves the installed plotly's ``plotly.min.js`` at
+    ``/voila/static/plotly.min.js``, where the dashboards' charts fetch it (see
+    :mod:`stridekit.dashboard.chart`).
+    """
+    import tornado.web
+    from jupyter_server.utils import url_path_join
+    from voila.app import Voila
+
+    from stridekit.dashboard.chart import plotly_js_path
+
+    class DashboardVoila(Voila):
+        def init_handlers(self) -> list[Any]:
+            plotly_js = (
+                url_path_join(self.server_url, r"/voila/static/(plotly\.min\.js)"),
+                tornado.web.StaticFileHandler,
+                {"path": str(plotly_js_path().parent)},
+            )
+            return [plotly_js, *super().init_handlers()]
+
+    sys.argv = ["voila"]
+    DashboardVoila.launch_instance(argv=voila_argv(root, port=port))
+
+
 def serve(
     log: str | Path | None = None,
     *,
@@ -55,9 +82,5 @@ def serve(
 
     Pages are at ``http://127.0.0.1:PORT/voila/render/<name>.ipynb``.
     """
-    from voila.app import Voila
-
     prepare(log, progress)
-    dashboards = paths.dashboards_dir()
-    sys.argv = ["voila"]
-    Voila.launch_instance(argv=voila_argv(dashboards, port=port))
+    run_voila(paths.dashboards_dir(), port=port)

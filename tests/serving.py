@@ -30,6 +30,11 @@ CHROMIUM_ARGS = [
 ]
 CHART = ".js-plotly-plot .main-svg"
 FONT_AWESOME_HOST = "cdn.jsdelivr.net"
+# Any property of it, called or not, is itself: MathJax.Hub.Config(...), .Queue(...) and the rest.
+MATHJAX_STUB = (
+    "const stub = new Proxy(function () {}, {get: () => stub, apply: () => stub});"
+    " window.MathJax = stub;"
+)
 
 
 def need_chromium() -> Path:
@@ -115,12 +120,12 @@ class PageWatch:
     outside: list[str] = field(default_factory=list)
 
 
-def watch(page: Any) -> PageWatch:
-    """Record console errors and page errors; answer the Font Awesome request locally.
+def watch(page: Any, *, answer: tuple[str, ...] = (FONT_AWESOME_HOST,)) -> PageWatch:
+    """Record console errors and page errors; answer the expected outside requests locally.
 
     The lab template links Font Awesome from cdn.jsdelivr.net, the one outside request a
-    page makes; it is answered with an empty stylesheet. Any other request leaving
-    127.0.0.1 is recorded and aborted.
+    page served by ``stridekit serve`` makes; requests to the hosts in ``answer`` get an
+    empty response. Any other request leaving 127.0.0.1 is recorded and aborted.
     """
     seen = PageWatch()
     page.on("console", lambda msg: seen.errors.append(msg.text) if msg.type == "error" else None)
@@ -130,8 +135,11 @@ def watch(page: Any) -> PageWatch:
         url = route.request.url
         if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
             route.continue_()
-        elif FONT_AWESOME_HOST in url:
-            route.fulfill(status=200, content_type="text/css", body="")
+        elif any(host in url for host in answer):
+            if ".css" in url:
+                route.fulfill(status=200, content_type="text/css", body="")
+            else:  # MathJax 2's API, as nbconvert's mathjax template calls it
+                route.fulfill(status=200, content_type="application/javascript", body=MATHJAX_STUB)
         else:
             seen.outside.append(url)
             route.abort()

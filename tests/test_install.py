@@ -11,7 +11,15 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
-from serving import chart_data, free_port, launch, serve, wait_for_charts, watch
+from serving import (
+    FONT_AWESOME_HOST,
+    chart_data,
+    free_port,
+    launch,
+    serve,
+    wait_for_charts,
+    watch,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -47,13 +55,15 @@ def clone(tmp: Path) -> Path:
     return target
 
 
-def render_overview(url: str) -> list[dict[str, Any]]:
+def render_overview(
+    url: str, answer: tuple[str, ...] = (FONT_AWESOME_HOST,)
+) -> list[dict[str, Any]]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = launch(p)
         page = browser.new_page()
-        seen = watch(page)
+        seen = watch(page, answer=answer)
         page.goto(url)
         wait_for_charts(page)
         traces = chart_data(page, 0)
@@ -89,6 +99,11 @@ def test_wheel_carries_dashboards_and_sample_and_serves(tmp_path: Path) -> None:
     ):
         traces = render_overview(url)
     assert sum(len(t["x"]) for t in traces) > 20
+
+
+# Served as a Jupyter server extension, as on Binder, Voila's page also loads MathJax from
+# cdnjs; Binder has the internet, this machine does not, so the test answers it locally.
+MATHJAX_HOST = "cdnjs.cloudflare.com"
 
 
 def test_binder_environment_renders_the_landing_page(tmp_path: Path) -> None:
@@ -128,5 +143,5 @@ def test_binder_environment_renders_the_landing_page(tmp_path: Path) -> None:
         cwd=repo,
         env={"PATH": env_path, "STRIDEKIT_CACHE_DIR": str(tmp_path / "cache")},
     ):
-        traces = render_overview(url)
+        traces = render_overview(url, answer=(FONT_AWESOME_HOST, MATHJAX_HOST))
     assert sum(len(t["x"]) for t in traces) > 20

@@ -1,33 +1,47 @@
-"""A chart on a dashboard: a widget that shows a plotly figure and can be given a new one."""
+"""A chart on a dashboard: a widget that shows a plotly figure and redraws it in place.
+
+The widget is an anywidget with a few kilobytes of JavaScript (``chart.js``) that draws with
+``Plotly.react``. A new figure is a diff for plotly.js, so a control change redraws in well
+under the 150 ms a runner would notice, and plotly.js itself is fetched over HTTP (see
+:func:`plotly_js_path`), not sent over the kernel's websocket with every page view.
+
+Nothing is written into an ``Output`` widget while Voila executes a dashboard, which also
+keeps clear of the Voila stall described in ``../shared/STACK-NOTES.md``.
+"""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Final
 
-import ipywidgets as widgets
+import anywidget
+import plotly
 import plotly.graph_objects as go
 import plotly.io as pio
+import traitlets
 
-PLOTLY_MIME: Final = "application/vnd.plotly.v1+json"
 CONFIG: Final = {
     "displaylogo": False,
+    "responsive": True,
     "modeBarButtonsToRemove": ["select2d", "lasso2d"],
 }
 
 
-def mimebundle(figure: go.Figure) -> dict[str, Any]:
-    """The figure as the plotly mimetype's JSON, the way JupyterLab and Voila render it."""
-    spec = json.loads(pio.to_json(figure, validate=False))
+def plotly_js_path() -> Path:
+    """The installed plotly's own ``plotly.min.js``, which the page's charts draw with."""
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def figure_json(figure: go.Figure) -> dict[str, Any]:
+    """A figure as plain JSON (``data``, ``layout``, ``config``) for plotly.js."""
+    spec: dict[str, Any] = json.loads(pio.to_json(figure, validate=False))
     spec["config"] = CONFIG
-    return {PLOTLY_MIME: spec}
+    return spec
 
 
-class Chart(widgets.Output):
-    """An output area holding one plotly figure.
-
-    The figure is set through the widget's ``outputs`` state rather than by printing into
-    the output area, so that no output capture runs while Voila executes the notebook.
+class Chart(anywidget.AnyWidget):
+    """A plotly chart that redraws in place when given a new figure.
 
     Parameters
     ----------
@@ -35,9 +49,13 @@ class Chart(widgets.Output):
         The first figure to show.
     """
 
+    _esm = (Path(__file__).with_name("chart.js")).read_text(encoding="utf-8")
+    spec = traitlets.Dict().tag(sync=True)
+
     def __init__(self, figure: go.Figure, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.add_class("stridekit-chart")
+        self.on_msg(self._send_plotly_js)
         self.figure = figure
 
     @property
@@ -48,6 +66,9 @@ class Chart(widgets.Output):
     @figure.setter
     def figure(self, figure: go.Figure) -> None:
         self._figure = figure
-        self.outputs = (
-            {"output_type": "display_data", "data": mimebundle(figure), "metadata": {}},
-        )
+        self.spec = figure_json(figure)
+
+    def _send_plotly_js(self, _widget: object, content: Any, _buffers: object) -> None:
+        # the page could not fetch plotly.js over HTTP (plain JupyterLab, VS Code ...)
+        if isinstance(content, dict) and content.get("type") == "plotly-js":
+            self.send({"type": "plotly-js"}, buffers=[plotly_js_path().read_bytes()])

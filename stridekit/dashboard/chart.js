@@ -1,0 +1,108 @@
+// The front end of stridekit's Chart widget: draws a plotly figure with Plotly.react, and
+// redraws it in place when the kernel sends a new one.
+//
+// plotly.js is not bundled here, so it is not sent over the kernel's websocket with every
+// page. It comes, in order of preference, shared by every chart on the page, from:
+//   1. window.Plotly, when the page already has it;
+//   2. <baseUrl>voila/static/plotly.min.js: `stridekit serve` serves the installed plotly's
+//      own copy there, and Binder's postBuild puts one there;
+//   3. the kernel, which sends plotly.min.js once in a widget message (works anywhere,
+//      JupyterLab included, at the cost of one 4.8 MB message).
+const FROM_URL = "__stridekitPlotlyFromUrl";
+const LOADING = "__stridekitPlotlyLoading";
+
+function baseUrl() {
+  try {
+    const config = document.getElementById("jupyter-config-data");
+    const base = config && JSON.parse(config.textContent).baseUrl;
+    if (base) return base.endsWith("/") ? base : base + "/";
+  } catch (error) {
+    // not a Jupyter page: fall through
+  }
+  return "/";
+}
+
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = src;
+    script.async = true;
+    script.onload = () =>
+      window.Plotly ? resolve(window.Plotly) : reject(new Error("no Plotly in " + src));
+    script.onerror = () => {
+      script.remove();
+      reject(new Error("could not load " + src));
+    };
+    document.head.appendChild(script);
+  });
+}
+
+function plotlyFromUrl() {
+  if (!window[FROM_URL]) {
+    window[FROM_URL] = loadScript(baseUrl() + "voila/static/plotly.min.js").catch(() => null);
+  }
+  return window[FROM_URL];
+}
+
+function plotlyFromKernel(model) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      model.off("msg:custom", onMessage);
+      reject(new Error("the kernel did not send plotly.js"));
+    }, 60000);
+    function onMessage(message, buffers) {
+      if (!message || message.type !== "plotly-js") return;
+      clearTimeout(timer);
+      model.off("msg:custom", onMessage);
+      if (!buffers || !buffers.length) {
+        reject(new Error(message.error || "no plotly.js"));
+        return;
+      }
+      const url = URL.createObjectURL(new Blob([buffers[0]], { type: "text/javascript" }));
+      loadScript(url).then(resolve, reject).finally(() => URL.revokeObjectURL(url));
+    }
+    model.on("msg:custom", onMessage);
+    model.send({ type: "plotly-js" });
+  });
+}
+
+function getPlotly(model) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window[LOADING]) {
+    window[LOADING] = plotlyFromUrl()
+      .then((Plotly) => Plotly || window.Plotly || plotlyFromKernel(model))
+      .catch((error) => {
+        delete window[LOADING]; // let a later chart try again
+        throw error;
+      });
+  }
+  return window[LOADING];
+}
+
+// Start fetching plotly.js as soon as the module is evaluated, before the first render.
+if (!window.Plotly) plotlyFromUrl();
+
+async function render({ model, el }) {
+  const div = document.createElement("div");
+  div.className = "stridekit-plot";
+  el.appendChild(div);
+  let Plotly;
+  try {
+    Plotly = await getPlotly(model);
+  } catch (error) {
+    div.textContent = "This chart cannot be drawn: plotly.js could not be loaded.";
+    return;
+  }
+  const draw = () => {
+    const figure = model.get("spec") || {};
+    return Plotly.react(div, figure.data || [], figure.layout || {}, figure.config || {});
+  };
+  draw();
+  model.on("change:spec", draw);
+  return () => {
+    model.off("change:spec", draw);
+    Plotly.purge(div);
+  };
+}
+
+export default { render };
