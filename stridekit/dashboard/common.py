@@ -14,8 +14,10 @@ from urllib.parse import parse_qs
 
 import ipywidgets as widgets
 import pandas as pd
+import plotly.graph_objects as go
 
 from stridekit import paths
+from stridekit.dashboard.chart import Chart
 from stridekit.io.loader import load_log
 from stridekit.log import TrainingLog
 from stridekit.units import UNITS, Units, check_units
@@ -149,6 +151,56 @@ def header(title: str, subtitle: str, current: str, notes: list[str] | None = No
 def page(*children: widgets.Widget) -> widgets.VBox:
     """Stack a dashboard's parts into one page."""
     return widgets.VBox(list(children), layout=widgets.Layout(width="100%", max_width="1200px"))
+
+
+Figures = Callable[[View], dict[str, go.Figure]]
+
+
+def chart_page(
+    log: TrainingLog,
+    view: View,
+    figures: Figures,
+    *,
+    key: str,
+    title: str,
+    subtitle: str,
+    notes: list[str] | None = None,
+    text: Callable[[View], str] | None = None,
+) -> widgets.VBox:
+    """A dashboard page: header, controls, an optional line of text, and its charts.
+
+    Parameters
+    ----------
+    log
+        The log shown (its dates bound the date pickers).
+    view
+        The view the page opens on.
+    figures
+        The page's charts for a view, by name, in page order.
+    key, title, subtitle, notes
+        As for :func:`header`.
+    text
+        HTML shown above the charts for a view (headline numbers), if any.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The page. A control change redraws each chart in place; a chart whose figure did
+        not change is not sent again.
+    """
+    shown = {name: Chart(fig) for name, fig in figures(view).items()}
+    line = widgets.HTML(text(view)) if text else None
+
+    def redraw(new_view: View) -> None:
+        if line is not None and text is not None:
+            line.value = text(new_view)
+        for name, fig in figures(new_view).items():
+            shown[name].figure = fig
+
+    parts: list[widgets.Widget] = [header(title, subtitle, key, notes), Controls(log, view, redraw)]
+    if line is not None:
+        parts.append(line)
+    return page(*parts, *shown.values())
 
 
 QUERY_KEYS = {"from": "start", "to": "end", "units": "units"}

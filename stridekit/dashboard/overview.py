@@ -10,9 +10,8 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 
 from stridekit import charts
-from stridekit.analysis.weekly import weekly_volume
-from stridekit.dashboard.chart import Chart
-from stridekit.dashboard.common import Controls, View, header, open_log, page, view_from
+from stridekit.analysis.weekly import in_range, weekly_volume
+from stridekit.dashboard.common import View, chart_page, open_log, view_from
 from stridekit.log import TrainingLog
 from stridekit.units import distance_in, format_duration
 
@@ -25,15 +24,18 @@ def figures(log: TrainingLog, view: View) -> dict[str, go.Figure]:
 
 def headline(log: TrainingLog, view: View) -> str:
     """One line of HTML: sessions, runs, distance and time in the view."""
-    info = log.between(view.start, view.end).summary()
-    if not info["sessions"]:
+    shown = in_range(log.sessions, view.start, view.end)
+    if shown.empty:
         return "<p>No sessions in this date range.</p>"
-    sports = ", ".join(f"{n} {html.escape(k)}" for k, n in info["by_sport"].items())
-    distance = distance_in(info["run_distance_m"], view.units)
+    runs = shown[shown["sport"] == "run"]
+    counts = shown["sport"].value_counts().sort_index()
+    sports = ", ".join(f"{n} {html.escape(str(k))}" for k, n in counts.items())
+    distance = distance_in(float(runs["distance_m"].sum()), view.units)
+    first, last = shown["local_date"].min(), shown["local_date"].max()
     return (
-        f"<p>{info['sessions']} sessions ({sports}) from {info['first_date']} to "
-        f"{info['last_date']}: {distance:,.0f} {view.units} of running in "
-        f"{format_duration(info['run_duration_s'])}.</p>"
+        f"<p>{len(shown)} sessions ({sports}) from {first:%d %b %Y} to {last:%d %b %Y}: "
+        f"{distance:,.0f} {view.units} of running in "
+        f"{format_duration(float(runs['duration_s'].sum()))}.</p>"
     )
 
 
@@ -47,21 +49,13 @@ def app(
     """The overview dashboard as a widget (parameters as for every dashboard)."""
     data = open_log(log)
     view, notes = view_from(start, end, units)
-    volume = Chart(figures(data, view)["volume"])
-    summary = widgets.HTML(headline(data, view))
-
-    def redraw(new_view: View) -> None:
-        volume.figure = figures(data, new_view)["volume"]
-        summary.value = headline(data, new_view)
-
-    return page(
-        header(
-            "Your training at a glance",
-            "Every session of the log, week by week, coloured by kind.",
-            "overview",
-            notes,
-        ),
-        Controls(data, view, redraw),
-        summary,
-        volume,
+    return chart_page(
+        data,
+        view,
+        lambda v: figures(data, v),
+        key="overview",
+        title="Your training at a glance",
+        subtitle="Every session of the log, week by week, coloured by kind.",
+        notes=notes,
+        text=lambda v: headline(data, v),
     )

@@ -4,25 +4,25 @@ do the speed days get faster while the distance days get longer?"""
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from pathlib import Path
 
 import ipywidgets as widgets
+import pandas as pd
 import plotly.graph_objects as go
 
 from stridekit import charts
 from stridekit.analysis.weekly import weekly_focus
-from stridekit.dashboard.chart import Chart
-from stridekit.dashboard.common import Controls, View, header, open_log, page, view_from
+from stridekit.dashboard.common import chart_page, open_log, view_from
 from stridekit.log import TrainingLog
 
 
-def figures(log: TrainingLog, view: View) -> dict[str, go.Figure]:
-    """The dashboard's charts for one view, by name."""
-    weekly = weekly_focus(log.sessions, start=view.start, end=view.end)
+def figures(weekly: pd.DataFrame, units: str) -> dict[str, go.Figure]:
+    """The dashboard's charts, by name, from :func:`weekly_focus` output."""
     return {
         "runs": charts.runs_per_week(weekly),
-        "speed_pace": charts.pace_by_week(weekly, focus="speed", units=view.units),
-        "distance": charts.distance_by_week(weekly, focus="distance", units=view.units),
+        "speed_pace": charts.pace_by_week(weekly, focus="speed", units=units),
+        "distance": charts.distance_by_week(weekly, focus="distance", units=units),
     }
 
 
@@ -47,23 +47,18 @@ def app(
     """
     data = open_log(log)
     view, notes = view_from(start, end, units)
-    shown = {name: Chart(fig) for name, fig in figures(data, view).items()}
 
-    def redraw(new_view: View) -> None:
-        for name, fig in figures(data, new_view).items():
-            shown[name].figure = fig
+    @cache
+    def weekly(first: dt.date | None, last: dt.date | None) -> pd.DataFrame:
+        return weekly_focus(data.sessions, start=first, end=last)
 
-    controls = Controls(data, view, redraw)
-    return page(
-        header(
-            "Speed days and distance days",
-            "The advice: one or two runs a week for speed, the others for distance. "
-            "Are your speed days getting faster, your distance days longer?",
-            "speed_vs_distance",
-            notes,
-        ),
-        controls,
-        shown["runs"],
-        shown["speed_pace"],
-        shown["distance"],
+    return chart_page(
+        data,
+        view,
+        lambda v: figures(weekly(v.start, v.end), v.units),
+        key="speed_vs_distance",
+        title="Speed days and distance days",
+        subtitle="The advice: one or two runs a week for speed, the others for distance. "
+        "Are your speed days getting faster, your distance days longer?",
+        notes=notes,
     )
