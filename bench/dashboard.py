@@ -6,11 +6,14 @@ with ``performance.now()`` (milliseconds since navigation start), so no Python r
 counted:
 
 - first chart: from navigation start until the first plotly chart has drawn its SVG;
-- control change: from the click on the km/mi switch until the chart's drawn data differs.
+- control change: from the click on the km/mi switch until the pace chart's drawn data
+  differs, and from a new start date until the first chart's weeks differ (ten different
+  dates, so no cached weekly table is reused).
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 import statistics
 import subprocess
@@ -55,6 +58,27 @@ TIME_CHANGE = """
   button.click();
   const poll = () => {
     if (signature() !== before) resolve(performance.now() - t0);
+    else if (performance.now() - t0 > 20000) resolve(null);  // never changed
+    else requestAnimationFrame(poll);
+  };
+  poll();
+})
+"""
+
+
+TIME_DATE = """
+([index, value]) => new Promise((resolve) => {
+  const gd = document.querySelectorAll('.js-plotly-plot')[index];
+  const signature = () => JSON.stringify(gd._fullData.map(t => Array.from(t.x || [])));
+  const before = signature();
+  const input = [...document.querySelectorAll('.widget-datepicker')]
+      .find(w => w.textContent.includes('From')).querySelector('input[type=date]');
+  const t0 = performance.now();
+  input.value = value;
+  input.dispatchEvent(new Event('change', {bubbles: true}));
+  const poll = () => {
+    if (signature() !== before) resolve(performance.now() - t0);
+    else if (performance.now() - t0 > 20000) resolve(null);  // never changed
     else requestAnimationFrame(poll);
   };
   poll();
@@ -84,6 +108,11 @@ def _first_chart_ms(context: Any, url: str) -> float:
     value = float(page.evaluate("window.__firstChart"))
     page.close()
     return value
+
+
+def _median(values: list[float | None]) -> float | None:
+    """The median, or ``None`` when any change never showed (a failure, not a time)."""
+    return None if any(v is None for v in values) else statistics.median(v for v in values if v)
 
 
 def run(loads: int = 10, changes: int = 10, port: int = 8899) -> dict[str, Any]:
@@ -124,8 +153,12 @@ def run(loads: int = 10, changes: int = 10, port: int = 8899) -> dict[str, Any]:
                 "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 3",
                 timeout=120_000,
             )
+            # ten different start dates, so that no cached table is reused
+            first = datetime.date(2025, 1, 13)  # the sample starts on 2025-01-07
+            dates = [str(first + datetime.timedelta(weeks=i)) for i in range(changes)]
+            date_updates = [page.evaluate(TIME_DATE, [0, d]) for d in dates]
             updates = [
-                float(page.evaluate(TIME_CHANGE, [1, "mi" if i % 2 == 0 else "km"]))
+                page.evaluate(TIME_CHANGE, [1, "mi" if i % 2 == 0 else "km"])
                 for i in range(changes)
             ]
             browser.close()
@@ -137,7 +170,9 @@ def run(loads: int = 10, changes: int = 10, port: int = 8899) -> dict[str, Any]:
         "first_chart_ms": first,
         "first_chart_ratio": first["speed_vs_distance"] / first["baseline"],
         "first_chart_all_ms": times,
-        "control_change_ms_median": statistics.median(updates),
+        "control_change_ms_median": _median(updates),
         "control_change_all_ms": updates,
+        "date_change_ms_median": _median(date_updates),
+        "date_change_all_ms": date_updates,
         "targets": {"first_chart_ratio_max": 1.3, "control_change_ms_max": 150},
     }
