@@ -123,10 +123,10 @@ def runs_per_week(
         "layer": "below",
     }
     note = {
-        "text": f"advice: {lo} or {hi} speed runs a week",
+        "text": f"shaded: the advice of {lo} or {hi} speed runs a week",
         "xref": "paper",
-        "x": 0,
-        "xanchor": "left",
+        "x": 1,
+        "xanchor": "right",
         "y": hi + 0.5,
         "yanchor": "bottom",
         "showarrow": False,

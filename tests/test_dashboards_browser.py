@@ -89,7 +89,9 @@ def test_dashboard_draws_and_date_range_narrows_it(browser: Any, server: Server,
     weeks_before = {x for t in before for x in t["x"]}
     assert len(weeks_before) >= 20, "the sample covers about 26 weeks"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 1700})  # Voila scrolls inside the page
+    page.wait_for_timeout(500)  # let plotly settle at the new size
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
     set_date(page, "From", "2025-05-05")
     after = wait_changed(page, 0, before)
