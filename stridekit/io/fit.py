@@ -263,7 +263,7 @@ def _scan(data: bytes, source: str) -> _Scan:
     problems: list[str] = []
     pos = 0
     part = 0
-    while pos < n:
+    while pos < n or part == 0:
         what = "the file" if part == 0 else f"chained FIT file {part + 1}"
         header = _file_header(data, pos)
         if isinstance(header, str):
@@ -617,7 +617,12 @@ def _build(dec: _Decoder, scan: _Scan, source: str, tz: TzLike) -> TrainingLog:
 
     parts = _sessions(sessions, records, sets, sports, laps)
     if not parts:
-        raise LogFormatError(source, "holds no session or record with a time", fix=_FIX)
+        raise LogFormatError(
+            source,
+            f"holds no activity with a time: its {n_records} record message(s) carry no "
+            "timestamp and no session message gives a start",
+            fix=_FIX,
+        )
     rec_owner = _owners(parts, records["_chain"], _ffill(records["timestamp"]))
     lap_start = np.where(
         np.isnan(laps["start_time"]),
@@ -901,14 +906,8 @@ def _laps(
     cadence = np.where(
         running, 2.0 * (laps["avg_cadence"] + np.nan_to_num(laps["avg_fractional_cadence"])), _NAN
     )
-    index = np.zeros(n, dtype=np.int64)
-    if n:
-        order = np.argsort(owner, kind="stable")
-        sorted_owner = owner[order]
-        first = np.searchsorted(sorted_owner, sorted_owner, side="left")
-        index[order] = np.arange(n) - first
     return {
-        "lap_index": index,
+        "lap_index": _positions(owner),
         "start_s": start_s,
         "duration_s": duration,
         "distance_m": distance,
@@ -918,6 +917,17 @@ def _laps(
         "intensity": _words(laps["intensity"], P.INTENSITY),
         "trigger": _words(laps["lap_trigger"], P.LAP_TRIGGER),
     }
+
+
+def _positions(owner: np.ndarray) -> np.ndarray:
+    """Each row's position among the rows of its session, from 0, in file order."""
+    index = np.zeros(len(owner), dtype=np.int64)
+    if len(owner):
+        order = np.argsort(owner, kind="stable")
+        sorted_owner = owner[order]
+        first = np.searchsorted(sorted_owner, sorted_owner, side="left")
+        index[order] = np.arange(len(owner)) - first
+    return index
 
 
 def _words(codes: np.ndarray, names: dict[int, str]) -> list[str | None]:
@@ -941,14 +951,12 @@ def _sets(sets: Columns, owner: np.ndarray) -> dict[str, Any]:
     names: list[str | None] = []
     exercises: list[str | None] = []
     for row in categories.tolist():
-        words = [P.EXERCISE_CATEGORY.get(int(c), str(int(c))) for c in row if c == c]
+        codes = [int(c) for c in row if c == c]
+        words = [P.EXERCISE_CATEGORY.get(c, str(c)) for c in codes]
         names.append(",".join(words) or None)
-        exercises.append(normalize_exercise(words[0]) if words else None)
-    index = np.zeros(len(active), dtype=np.int64)
-    if len(active):
-        own = owner[active]
-        first = np.searchsorted(own, own, side="left")  # sets are in file order
-        index = np.arange(len(active)) - first
+        known = bool(codes) and codes[0] != P.UNKNOWN_EXERCISE
+        exercises.append(normalize_exercise(words[0]) if known else None)
+    index = _positions(owner[active])
     reps = sets["repetitions"][active]
     return {
         "_row": active,

@@ -235,6 +235,9 @@ LAP_TRIGGER: Final[dict[int, str]] = {
 SET_REST: Final = 0
 SET_ACTIVE: Final = 1
 
+UNKNOWN_EXERCISE: Final = 65534
+"""The ``exercise_category`` of an exercise the watch did not recognise."""
+
 EXERCISE_CATEGORY: Final[dict[int, str]] = {
     0: "bench_press",
     1: "calf_raise",

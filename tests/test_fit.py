@@ -1,0 +1,448 @@
+"""The FIT reader against real files from other projects' test suites.
+
+Expected values come from the CSV files published beside two of the recordings, from
+fitdecode (an independent FIT decoder, used here as the reference) and from the fixtures'
+documentation (lap and set counts), never from the reader's own output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import random
+import struct
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stridekit.errors import LogFormatError, UnsafeInputError
+from stridekit.io import fit
+from stridekit.io.fit import fit_crc, parse_fit, read_fit
+from stridekit.log import TrainingLog
+
+FIT_EPOCH = pd.Timestamp("1989-12-31", tz="UTC")
+
+NOT_ACTIVITIES = {
+    "MonitoringFile.fit",
+    "Settings.fit",
+    "Settings2.fit",
+    "nametest.FIT",
+    "WeightScaleMultiUser.fit",
+    "WeightScaleSingleUser.fit",
+    "WorkoutCustomTargetValues.fit",
+    "WorkoutIndividualSteps.fit",
+    "WorkoutRepeatGreaterThanStep.fit",
+    "WorkoutRepeatSteps.fit",
+    "DeveloperData.fit",  # three records without a timestamp, no session
+}
+
+
+def _fit_dir(fixtures: Path) -> Path:
+    return fixtures / "fit"
+
+
+def _all_fit(fixtures: Path) -> list[Path]:
+    folder = _fit_dir(fixtures)
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".fit")
+
+
+def _reference_records(path: Path) -> list[dict[str, object]]:
+    """The ``record`` messages of ``path`` as fitdecode decodes them (up to any error)."""
+    fitdecode = pytest.importorskip("fitdecode")
+    rows: list[dict[str, object]] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with fitdecode.FitReader(str(path), check_crc=fitdecode.CrcCheck.DISABLED) as reader:
+            try:
+                for frame in reader:
+                    if isinstance(frame, fitdecode.FitDataMessage) and frame.name == "record":
+                        row: dict[str, object] = {}
+                        for f in frame.fields:  # components repeat names, often as None
+                            if row.get(f.name) is None:
+                                row[f.name] = f.value
+                        rows.append(row)
+            except fitdecode.FitError:
+                pass
+    return rows
+
+
+def _num(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else np.nan
+
+
+# --------------------------------------------------------------------------- every file
+
+
+def test_every_activity_fixture_loads_with_samples(fixtures: Path) -> None:
+    read = 0
+    for path in _all_fit(fixtures):
+        if path.name in NOT_ACTIVITIES:
+            continue
+        log = read_fit(path, tz="UTC").validate()
+        assert len(log.sessions) >= 1, path.name
+        assert len(log.samples) > 0, path.name
+        assert log.report.entries[0].format == "fit"
+        assert set(log.sessions["source_format"]) == {"fit"}
+        read += 1
+    assert read == 29
+
+
+@pytest.mark.parametrize("name", sorted(NOT_ACTIVITIES))
+def test_files_without_an_activity_say_so(fixtures: Path, name: str) -> None:
+    with pytest.raises(LogFormatError, match="no activity") as info:
+        read_fit(_fit_dir(fixtures) / name)
+    assert name in str(info.value)
+    assert not isinstance(info.value, UnsafeInputError)
+
+
+@pytest.mark.parametrize(
+    ("name", "problem", "records"),
+    [
+        ("activity-filecrc.fit", "CRC", 14),
+        ("activity-activity-filecrc.fit", "CRC", 28),
+        ("activity-settings-corruptheader.fit", "not FIT data", 14),
+        ("activity-settings-nodata.fit", "truncated", 14),
+        ("activity-unexpected-eof.fit", "truncated", 14),
+        ("nick.fit", "runs past the end", 14391),
+        ("strava-android-app-201.10-b1218918.fit", "never defined", 473),
+    ],
+)
+def test_damaged_files_give_their_readable_part(
+    fixtures: Path, name: str, problem: str, records: int
+) -> None:
+    log = read_fit(_fit_dir(fixtures) / "invalid" / name, tz="UTC").validate()
+    entry = log.report.entries[0]
+    assert entry.status == "partial"
+    assert entry.message is not None and problem in entry.message
+    assert entry.sessions == len(log.sessions) >= 1
+    assert (
+        len(log.samples)
+        == records
+        == len(_reference_records(_fit_dir(fixtures) / "invalid" / name))
+    )
+
+
+def test_every_invalid_file_gives_a_result_or_a_clear_error(fixtures: Path) -> None:
+    for path in sorted((_fit_dir(fixtures) / "invalid").iterdir()):
+        try:
+            log = read_fit(path)
+        except LogFormatError as exc:
+            assert str(path) in str(exc)
+        else:
+            log.validate()
+            assert log.report.entries[0].status in ("ok", "partial")
+
+
+def test_truncations_at_every_length_never_crash(fixtures: Path) -> None:
+    data = (_fit_dir(fixtures) / "garmin-fenix-5-run.fit").read_bytes()
+    for cut in range(0, len(data), 97):
+        try:
+            log = parse_fit(data[:cut], source="cut.fit", tz="UTC")
+        except LogFormatError as exc:
+            assert "cut.fit" in str(exc)
+        else:
+            log.validate()
+            assert log.report.entries[0].status == "partial"
+
+
+def test_random_damage_never_crashes(fixtures: Path) -> None:
+    data = bytearray((_fit_dir(fixtures) / "fr45_run_8laps_1km_autolap.fit").read_bytes())
+    rng = random.Random(7)
+    for _ in range(40):
+        damaged = bytearray(data)
+        for _ in range(5):
+            damaged[rng.randrange(14, len(damaged))] = rng.randrange(256)
+        try:
+            parse_fit(bytes(damaged), source="damaged.fit", tz="UTC").validate()
+        except LogFormatError as exc:
+            assert "damaged.fit" in str(exc)
+
+
+def test_not_fit_and_empty_bytes_are_refused() -> None:
+    with pytest.raises(LogFormatError, match="not a FIT file"):
+        parse_fit(b"<?xml version='1.0'?><gpx/>" * 3, source="x.fit")
+    with pytest.raises(LogFormatError, match="too short"):
+        parse_fit(b"", source="x.fit")
+
+
+def test_a_header_claiming_gigabytes_is_read_as_truncated(fixtures: Path) -> None:
+    data = bytearray((_fit_dir(fixtures) / "Activity.fit").read_bytes())
+    assert data[0] == 12  # no header CRC to contradict the size
+    data[4:8] = struct.pack("<I", 0xFFFF_FFF0)
+    log = parse_fit(bytes(data), source="huge.fit", tz="UTC")
+    assert log.report.entries[0].status == "partial"
+    assert "truncated" in (log.report.entries[0].message or "")
+    assert len(log.samples) == 14
+
+
+def test_too_many_messages_are_refused(fixtures: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fit, "MAX_MESSAGES", 100)
+    with pytest.raises(UnsafeInputError, match="MAX_MESSAGES"):
+        read_fit(_fit_dir(fixtures) / "fr45_run_8laps_1km_autolap.fit")
+
+
+def test_gzip_and_bytes_give_the_same_log(fixtures: Path, tmp_path: Path) -> None:
+    src = _fit_dir(fixtures) / "garmin-fenix-5-run.fit"
+    packed = tmp_path / "run.fit.gz"
+    packed.write_bytes(gzip.compress(src.read_bytes()))
+    a, b = read_fit(src, tz="UTC"), read_fit(packed, tz="UTC")
+    pd.testing.assert_frame_equal(a.samples, b.samples)
+    pd.testing.assert_frame_equal(
+        a.sessions.drop(columns="source"), b.sessions.drop(columns="source")
+    )
+
+
+# --------------------------------------------------------------------------- CRC
+
+
+def _crc_sdk(data: bytes) -> int:
+    """The FIT SDK's CRC-16, nibble by nibble, as in its C and Python examples."""
+    table = [
+        0x0000, 0xCC01, 0xD801, 0x1400, 0xF001, 0x3C00, 0x2800, 0xE401,
+        0xA001, 0x6C00, 0x7800, 0xB401, 0x5000, 0x9C01, 0x8801, 0x4400,
+    ]  # fmt: skip
+    crc = 0
+    for byte in data:
+        tmp = table[crc & 0xF]
+        crc = ((crc >> 4) & 0x0FFF) ^ tmp ^ table[byte & 0xF]
+        tmp = table[crc & 0xF]
+        crc = ((crc >> 4) & 0x0FFF) ^ tmp ^ table[(byte >> 4) & 0xF]
+    return crc
+
+
+def test_crc_matches_the_sdk_algorithm() -> None:
+    rng = random.Random(3)
+    for n in [0, 1, 2, 3, 13, 14, 63, 64, 65, 127, 128, 129, 1000, 4097, 20_001]:
+        data = bytes(rng.randrange(256) for _ in range(n))
+        assert fit_crc(data) == _crc_sdk(data), n
+
+
+def test_crc_of_a_whole_valid_file_is_zero(fixtures: Path) -> None:
+    data = (_fit_dir(fixtures) / "activity-large-fenxi2-multisport.fit").read_bytes()
+    assert fit_crc(data) == 0
+    assert fit_crc(data[:-2]) == int.from_bytes(data[-2:], "little")
+
+
+# --------------------------------------------------------------------------- field values
+
+
+def test_fenix5_records_match_the_published_csv(fixtures: Path) -> None:
+    folder = _fit_dir(fixtures)
+    expected = pd.read_csv(folder / "garmin-fenix-5-run-records.csv")
+    samples = read_fit(folder / "garmin-fenix-5-run.fit", tz="UTC").samples
+    assert len(samples) == len(expected)
+    times = pd.to_datetime(
+        expected["timestamp"].str.replace(" PDT ", " "), format="%a %b %d %H:%M:%S %Y"
+    )
+    utc = (times + pd.Timedelta(hours=7)).dt.tz_localize("UTC")
+    assert (samples["time_utc"].to_numpy() == utc.to_numpy()).all()
+    np.testing.assert_allclose(samples["hr_bpm"], expected["heart_rate"])
+    np.testing.assert_allclose(samples["speed_mps"], expected["speed"], atol=1e-9)
+    np.testing.assert_allclose(samples["distance_m"], expected["distance"], atol=1e-9)
+    np.testing.assert_allclose(samples["altitude_m"], expected["altitude"], atol=1e-6)
+    semicircle = 180 / 2**31
+    np.testing.assert_allclose(samples["lat_deg"], expected["position_lat"] * semicircle)
+    np.testing.assert_allclose(samples["lon_deg"], expected["position_long"] * semicircle)
+    # The CSV has whole strides per minute; the reader adds the fractional part, in steps.
+    strides = samples["cadence_spm"].to_numpy() / 2
+    assert (np.floor(strides) == expected["cadence"].to_numpy()).all()
+    assert ((strides - np.floor(strides)) < 1).all()
+    t_s = (utc - utc.iloc[0]).dt.total_seconds().to_numpy()
+    np.testing.assert_allclose(samples["t_s"], t_s)
+
+
+def test_compressed_timestamps_and_speed_distance_match_the_published_csv(
+    fixtures: Path,
+) -> None:
+    folder = _fit_dir(fixtures)
+    expected = pd.read_csv(folder / "compressed-speed-distance-records.csv", na_values="null")
+    expected.columns = [c.strip() for c in expected.columns]
+    log = read_fit(folder / "compressed-speed-distance.fit", tz="UTC").validate()
+    # The first record holds only a timestamp; the CSV starts at the second.
+    samples = log.samples.iloc[1:].reset_index(drop=True)
+    assert (
+        len(samples)
+        == len(expected)
+        == len(_reference_records(folder / "compressed-speed-distance.fit")) - 1
+    )
+    stamps = FIT_EPOCH + pd.to_timedelta(expected["Timestamp"], unit="s")
+    assert (samples["time_utc"].to_numpy() == stamps.to_numpy()).all()
+    np.testing.assert_allclose(samples["hr_bpm"], expected["Heart Rate [bpm]"])
+    np.testing.assert_allclose(samples["speed_mps"], expected["Speed [m/s]"], atol=1e-9)
+    np.testing.assert_allclose(samples["distance_m"], expected["Distance [m]"], atol=1e-9)
+    np.testing.assert_allclose(
+        samples["cadence_spm"], 2 * expected["Cadence [rpm]"], atol=1e-9, equal_nan=True
+    )
+    assert log.sessions["sport"].tolist() == ["run"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "2013-02-06-12-11-14.fit",
+        "activity-small-fenix2-run.fit",
+        "coros-pace-2-cycling-misaligned-fields.fit",
+        "developer-types-sample.fit",
+        "event_timestamp.fit",
+        "fr965_multisport_strength_run_strength.fit",
+        "garmin-edge-500-activity.fit",
+        "garmin-fr935-cr.fit",
+        "null_compressed_speed_dist.fit",
+        "sample_mulitple_header.fit",
+    ],
+)
+def test_records_match_fitdecode(fixtures: Path, name: str) -> None:
+    path = _fit_dir(fixtures) / name
+    reference = _reference_records(path)
+    samples = read_fit(path, tz="UTC").samples
+    assert len(samples) == len(reference)
+
+    def column(*names: str) -> np.ndarray:
+        out = np.full(len(reference), np.nan)
+        for key in reversed(names):  # the first name wins where it has a value
+            values = np.array([_num(r.get(key)) for r in reference])
+            out = np.where(np.isnan(values), out, values)
+        return out
+
+    stamps = [r.get("timestamp") for r in reference]
+    seconds = np.array([s.timestamp() if isinstance(s, dt.datetime) else np.nan for s in stamps])
+    mine = samples["time_utc"].astype("int64").to_numpy() / 1e9
+    np.testing.assert_allclose(mine, seconds)
+    np.testing.assert_allclose(samples["hr_bpm"], column("heart_rate"))
+    np.testing.assert_allclose(samples["distance_m"], column("distance"), atol=1e-9)
+    np.testing.assert_allclose(samples["speed_mps"], column("enhanced_speed", "speed"), atol=1e-9)
+    np.testing.assert_allclose(
+        samples["altitude_m"], column("enhanced_altitude", "altitude"), atol=1e-9
+    )
+    semicircle = 180 / 2**31
+    np.testing.assert_allclose(samples["lat_deg"], column("position_lat") * semicircle)
+
+
+# --------------------------------------------------------------------------- laps, sets
+
+
+def test_forerunner_110_five_laps(fixtures: Path) -> None:
+    log = read_fit(_fit_dir(fixtures) / "2013-02-06-12-11-14.fit", tz="UTC").validate()
+    laps = log.laps
+    assert len(laps) == 5
+    assert laps["lap_index"].tolist() == [0, 1, 2, 3, 4]
+    np.testing.assert_allclose(laps["distance_m"][:4], 1000.0)
+    assert laps["trigger"].tolist() == ["distance"] * 4 + ["manual"]
+    assert set(laps["intensity"]) == {"active"}
+    assert laps["distance_m"].sum() == pytest.approx(log.sessions["distance_m"].iloc[0])
+    assert laps["start_s"].iloc[0] == 0
+    assert laps["start_s"].is_monotonic_increasing
+    assert log.sessions["sport"].tolist() == ["run"]
+
+
+def test_forerunner_45_eight_autolaps(fixtures: Path) -> None:
+    log = read_fit(_fit_dir(fixtures) / "fr45_run_8laps_1km_autolap.fit", tz="UTC").validate()
+    laps = log.laps
+    assert len(laps) == 8
+    np.testing.assert_allclose(laps["distance_m"][:7], 1000.0)
+    assert laps["trigger"].tolist() == ["distance"] * 7 + ["session_end"]
+    assert laps["distance_m"].sum() == pytest.approx(log.sessions["distance_m"].iloc[0])
+    np.testing.assert_allclose(
+        laps["avg_speed_mps"], laps["distance_m"] / laps["duration_s"], rtol=1e-12
+    )
+    # Running cadence in steps: between 150 and 190 on the full laps of this run.
+    assert laps["avg_cadence_spm"][:7].between(150, 190).all()
+    samples = log.samples
+    assert samples["cadence_spm"].max() < 250
+    moving = samples["cadence_spm"] > 0
+    step = samples["speed_mps"][moving] / (samples["cadence_spm"][moving] / 60)
+    np.testing.assert_allclose(samples["step_m"][moving], step)
+
+
+@pytest.mark.parametrize(
+    ("name", "active", "rests"),
+    [("fr965_strength_27sets.fit", 14, 13), ("fr965_strength_76sets.fit", 38, 38)],
+)
+def test_strength_sets(fixtures: Path, name: str, active: int, rests: int) -> None:
+    log = read_fit(_fit_dir(fixtures) / name, tz="UTC").validate()
+    assert log.sessions["sport"].tolist() == ["strength"]
+    sets = log.sets
+    assert len(sets) == active
+    assert sets["set_index"].tolist() == list(range(active))
+    assert sets["rest_s"].notna().sum() == rests
+    assert (sets["duration_s"] > 0).all()
+    assert (sets["weight_kg"] >= 0).all()
+    assert sets["reps"].dtype == "Int64"
+    named = sets["exercise"].dropna()
+    assert len(named) > 0
+    assert named.str.fullmatch(r"[a-z_]+").all()
+    first = sets["category"].dropna().str.split(",").str[0]
+    assert first.isin(list(fit.P.EXERCISE_CATEGORY.values())).all()
+    assert log.samples["cadence_spm"].isna().all()
+
+
+def test_multisport_strength_files_split_sets_by_session(fixtures: Path) -> None:
+    log = read_fit(
+        _fit_dir(fixtures) / "fr965_multisport_strength_run_strength.fit", tz="UTC"
+    ).validate()
+    assert log.sessions["sport"].tolist() == ["strength", "run", "strength"]
+    run_id = log.sessions["session_id"].iloc[1]
+    assert not (log.sets["session_id"] == run_id).any()
+    assert log.sets["session_id"].nunique() == 2
+    run_samples = log.samples[log.samples["session_id"] == run_id]
+    assert run_samples["cadence_spm"].notna().any()
+    assert log.samples.loc[log.samples["session_id"] != run_id, "cadence_spm"].isna().all()
+
+
+# --------------------------------------------------------------------------- multisport
+
+
+def test_multisport_sessions_and_record_assignment(fixtures: Path) -> None:
+    path = _fit_dir(fixtures) / "activity-large-fenxi2-multisport.fit"
+    log = read_fit(path, tz="UTC").validate()
+    sessions = log.sessions
+    assert len(sessions) == 7
+    assert sessions["sport"].tolist() == ["cross", "cross", "run", "cross", "run", "cross", "cross"]
+    counts = log.samples.groupby("session_id").size()
+    assert counts.sum() == len(log.samples) == 24_239 == len(_reference_records(path))
+    assert set(counts.index) == set(sessions["session_id"])
+    # A record whose time lies in a session's window belongs to the last such session.
+    start = sessions["start_utc"]
+    end = start + pd.to_timedelta(sessions["duration_s"], unit="s")
+    times = log.samples["time_utc"]
+    for i in range(1, len(sessions)):
+        next_start = start.iloc[i + 1] if i + 1 < len(sessions) else end.iloc[i]
+        inside = (times >= start.iloc[i]) & (times < min(end.iloc[i], next_start))
+        assert (log.samples.loc[inside, "session_id"] == sessions["session_id"].iloc[i]).all()
+    assert (
+        log.samples.groupby("session_id")["t_s"].max()
+        <= sessions.set_index("session_id")["duration_s"] + 5
+    ).all()
+
+
+def test_chained_files_are_all_read(fixtures: Path) -> None:
+    log = read_fit(_fit_dir(fixtures) / "sample_mulitple_header.fit", tz="UTC").validate()
+    assert log.report.entries[0].status == "ok"
+    assert log.sessions["sport"].tolist() == ["cross", "cross", "cross", "cross", "run"]
+    assert len(log.laps) == 5
+    twice = read_fit(_fit_dir(fixtures) / "invalid" / "activity-activity-filecrc.fit", tz="UTC")
+    assert len(twice.sessions) == 2
+    assert twice.sessions["session_id"].is_unique
+    assert twice.samples.groupby("session_id").size().tolist() == [14, 14]
+
+
+def test_local_date_uses_the_recorded_offset_unless_tz_is_given(fixtures: Path) -> None:
+    path = _fit_dir(fixtures) / "fr965_strength_27sets.fit"
+    recorded = read_fit(path).sessions
+    tokyo = read_fit(path, tz="Asia/Tokyo").sessions
+    start = recorded["start_utc"].iloc[0]
+    assert (
+        tokyo["local_date"].iloc[0] == start.tz_convert("Asia/Tokyo").tz_localize(None).normalize()
+    )
+    assert abs(
+        recorded["local_date"].iloc[0] - start.tz_localize(None).normalize()
+    ) <= pd.Timedelta(days=1)
+
+
+def test_log_is_a_training_log(fixtures: Path) -> None:
+    log = read_fit(_fit_dir(fixtures) / "Activity.fit", tz="UTC")
+    assert isinstance(log, TrainingLog)
+    assert log.sessions["session_id"].iloc[0] == log.samples["session_id"].iloc[0]
