@@ -1,0 +1,576 @@
+"""Read GPX files (1.0 and 1.1) into stridekit's tables.
+
+Every ``<trk>`` with timed points becomes one session; its ``<trkseg>`` elements are joined,
+and the gap between two segments is a pause. Every ``<trkpt>`` with a ``<time>`` becomes a
+sample. GPX has no laps, so the laps table is empty. Elements are matched on their local
+names, so any namespace or prefix works: GPX 1.0 and 1.1, Garmin's TrackPointExtension v1
+and v2 under ``gpxtpx:``, ``ns3:`` or any other prefix.
+
+Conventions
+-----------
+- Sport: from the track's ``<type>``. ``running``, ``run``, ``trail running`` (any type
+  with a word ending in ``run``, or ``running``, ``jogging``) and Strava's ``9`` are runs;
+  any other type (``cycling``, ``biking``, Strava's ``1``, ``walking`` ...) is ``cross``. A
+  track without ``<type>`` is a run: GPX files in a running log are runs, and most writers
+  (Garmin, Polar, gpx.py) leave the type out.
+- Cadence: the extension's ``cad`` in a run counts strides per minute (Garmin and Strava
+  record it so); stridekit's ``cadence_spm`` counts steps, so it is twice the recorded
+  value. In other sports ``cad`` is crank revolutions and is not read.
+- Clock: a session's ``start_utc`` is its first point's time; ``samples.t_s`` counts
+  seconds from it. Times without a zone are taken as UTC, as the GPX standard says.
+- Distance: ``samples.distance_m`` is the cumulative geodesic length of the track on the
+  WGS84 ellipsoid (see :func:`_wgs84_steps`), not counting the gaps between segments;
+  ``sessions.distance_m`` is its total. This is ``gpxpy``'s ``length_2d`` computed on the
+  ellipsoid instead of a sphere of the equatorial radius, which overstates north-south
+  distances by up to 0.7%.
+- Moving time: elapsed time less the gaps between segments (GPX records no timer time).
+- Extra column: ``samples.temperature_c`` holds the extension's ``atemp`` (or a ``temp``)
+  [°C], NaN where absent; it follows the schema's columns. ``course`` and ``wtemp`` are not
+  read (the tables have no column for them).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from lxml import etree
+
+from stridekit import schema
+from stridekit.errors import LogFormatError
+from stridekit.io import safety
+from stridekit.io.common import TzLike
+
+# The TCX reader's helpers for what both formats share: time parsing, number parsing, the
+# derived speed, climbs, time weights and building schema frames.
+from stridekit.io.tcx import (
+    _ascent,
+    _derived_speed,
+    _floats,
+    _frame,
+    _local_dates,
+    _parse_times,
+    _stack,
+    _unique_keys,
+    _weighted_mean,
+    _weights,
+)
+from stridekit.log import TrainingLog
+from stridekit.report import ImportReport, ReportEntry
+
+SOURCE_FORMAT: Final = "gpx"
+WGS84_A_M: Final = 6_378_137.0
+"""Semi-major axis of the WGS84 ellipsoid [m]."""
+WGS84_F: Final = 1 / 298.257223563
+"""Flattening of the WGS84 ellipsoid [-]."""
+LONG_STEP_M: Final = 10_000.0
+"""Steps between points longer than this use Lambert's formula for long lines [m]."""
+TEMPERATURE_COLUMN: Final = "temperature_c"
+"""The extra samples column holding the recorded temperature [°C]."""
+
+_NAN: Final = math.nan
+_E2: Final = WGS84_F * (2 - WGS84_F)
+_FIX_TIMES: Final = "export the GPX with times"
+_FIX: Final = "export the activity again as GPX (or FIT) from the watch's app"
+
+
+def read_gpx(path: str | os.PathLike[str], *, tz: TzLike = None) -> TrainingLog:
+    """Read a GPX file (plain or gzip-compressed) into a :class:`TrainingLog`.
+
+    Parameters
+    ----------
+    path
+        The ``.gpx`` or ``.gpx.gz`` file; gzip is recognised by its content, not its name.
+    tz
+        The runner's time zone for ``sessions.local_date`` (IANA name or tzinfo); the
+        machine's own when ``None``.
+
+    Returns
+    -------
+    TrainingLog
+        Sessions and samples (no laps, no sets), built at the columns and dtypes of
+        :mod:`stridekit.schema`, samples with the extra column ``temperature_c``.
+
+    Raises
+    ------
+    LogFormatError
+        When the file is not GPX, has no track points, or none of them has a time.
+    UnsafeInputError
+        When the file breaks a cap of :mod:`stridekit.io.safety`.
+    """
+    return parse_gpx(safety.read_bytes(path), source=str(path), tz=tz)
+
+
+def parse_gpx(data: bytes, *, source: str = "<bytes>", tz: TzLike = None) -> TrainingLog:
+    """Parse the bytes of a GPX document into a :class:`TrainingLog`.
+
+    Parameters
+    ----------
+    data
+        The document (gzip data is gunzipped first). Whitespace or a byte-order mark before
+        ``<?xml`` is allowed.
+    source
+        Where the bytes came from: the ``sessions.source`` value and the name in messages.
+    tz
+        The runner's time zone for ``sessions.local_date``; the machine's own when ``None``.
+
+    Returns
+    -------
+    TrainingLog
+        One session per ``<trk>`` with timed points, and its samples; the laps table is
+        empty. Sessions: ``distance_m`` is the geodesic length of the track (WGS84, gaps
+        between segments left out) [m]; ``duration_s`` the wall clock from the first point
+        to the last [s]; ``moving_s`` the same less the gaps between segments [s];
+        ``avg_hr_bpm`` and ``avg_cadence_spm`` time-weighted means of the samples;
+        ``ascent_m`` the sum of rises of the lightly smoothed ``<ele>`` [m]; ``title`` the
+        track's ``<name>`` (else the file's); ``notes`` its ``<desc>`` (else the file's).
+        Samples: ``speed_mps`` is the recorded ``speed`` where there is one, else the
+        distance covered over a window of ±5 s within the segment [m/s]; ``cadence_spm``
+        twice the recorded strides per minute [steps/min]; ``temperature_c`` the recorded
+        temperature [°C]; points without a ``<time>`` are left out.
+
+    Raises
+    ------
+    LogFormatError
+        When the document is not GPX, has no ``<trkpt>``, or none with a ``<time>`` (the
+        message names ``source``).
+    UnsafeInputError
+        When the document breaks a cap of :mod:`stridekit.io.safety` (entities, depth, size).
+    """
+    if data[:2] == safety.GZIP_MAGIC:
+        data = safety.gunzip_bytes(data, source)
+    root = safety.parse_xml(data, source)
+    root_name = _local(root.tag)
+    if root_name != "gpx":
+        raise LogFormatError(
+            source,
+            f"is not a GPX file (its root element is <{root_name}>, not <gpx>)",
+            fix="read it with the reader for its own format",
+        )
+    file_name, file_desc = _file_texts(root)
+    code_of: dict[str, int] = {}
+    raw = [_read_track(trk, code_of) for trk in root.iterfind("{*}trk")]
+    points = sum(int(np.count_nonzero(_codes(r) == _TRKPT)) for r in raw)
+    if not points:
+        raise LogFormatError(
+            source,
+            "has no track points (<trkpt>): it holds no recorded activity "
+            "(it may be a route or a set of waypoints)",
+            fix=_FIX,
+        )
+    parts = [p for p in (_build(r, file_name, file_desc, source) for r in raw) if p is not None]
+    if not parts:
+        raise LogFormatError(
+            source,
+            "has no timestamps; stridekit needs times to compute pace",
+            fix=_FIX_TIMES,
+        )
+    return _assemble(parts, raw_count=len(raw), source=source, tz=tz)
+
+
+# --------------------------------------------------------------------------- XML walking
+
+
+def _local(tag: Any) -> str:
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def _text(text: str | None) -> str | None:
+    text = (text or "").strip()
+    return text or None
+
+
+def _file_texts(root: etree._Element) -> tuple[str | None, str | None]:
+    """The file's ``name`` and ``desc``: under ``<metadata>`` (1.1) or ``<gpx>`` (1.0)."""
+    name = desc = None
+    for ch in root:
+        tag = _local(ch.tag)
+        children = list(ch) if tag == "metadata" else [ch]
+        for el in children:
+            sub = _local(el.tag)
+            if sub == "name" and name is None:
+                name = _text(el.text)
+            elif sub == "desc" and desc is None:
+                desc = _text(el.text)
+    return name, desc
+
+
+@dataclass
+class _RawTrack:
+    name: str | None = None
+    desc: str | None = None
+    type: str | None = None
+    # Point data as a flat stream of (field code, text) in document order; code 0 (the
+    # point's latitude) opens a new point, code 2 a new segment. Turned into columns,
+    # vectorised, by _points().
+    codes: bytearray = field(default_factory=bytearray)
+    texts: list[str | None] = field(default_factory=list)
+
+
+_TAGS: Final = ("trkpt", "lon", "trkseg", "time", "ele", "hr", "cad", "atemp", "temp", "speed")
+"""Fields of the code stream; the position is the code. ``trkpt`` carries the latitude
+attribute and is always followed by ``lon``, the longitude attribute (no element of its own)."""
+_CODE: Final = {name: code for code, name in enumerate(_TAGS)}
+_ITER: Final = tuple("{*}" + name for name in _TAGS if name != "lon")
+_NUMERIC: Final = ("lat", "lon", "", "", "ele", "hr", "cad", "temp", "temp", "speed")
+"""The numeric column each code fills ("" for none); ``atemp`` and ``temp`` fill one."""
+_COLUMNS: Final = ("lat", "lon", "ele", "hr", "cad", "temp", "speed")
+_FIELD: Final = np.array([_COLUMNS.index(n) if n else -1 for n in _NUMERIC], dtype=np.int64)
+_TRKPT: Final = 0
+_SEGMENT: Final = 2
+_TIME: Final = 3
+
+
+def _read_track(trk: etree._Element, code_of: dict[str, int]) -> _RawTrack:
+    out = _RawTrack()
+    for ch in trk:
+        tag = _local(ch.tag)
+        if tag == "name":
+            out.name = _text(ch.text)
+        elif tag == "desc":
+            out.desc = _text(ch.text)
+        elif tag == "type":
+            out.type = _text(ch.text)
+    # One pass over the track's relevant descendants, filtered in C by lxml; every other
+    # element (extensions, TrackPointExtension ...) is never turned into a proxy. This loop
+    # is most of the reader's time: methods are bound once, and a tag's code is found by one
+    # dict lookup (the local name is split off once per distinct tag).
+    add_code = out.codes.append
+    add_text = out.texts.append
+    for el in trk.iter(*_ITER):
+        tag = el.tag
+        try:
+            code = code_of[tag]
+        except KeyError:
+            code = code_of[tag] = _CODE[_local(tag)]
+        if code:
+            add_code(code)
+            add_text(el.text)
+        else:
+            add_code(0)
+            add_text(el.get("lat"))
+            add_code(1)
+            add_text(el.get("lon"))
+    return out
+
+
+def _codes(track: _RawTrack) -> np.ndarray:
+    return np.frombuffer(track.codes, dtype=np.int8)
+
+
+def _points(track: _RawTrack) -> tuple[pa.Array, dict[str, np.ndarray], np.ndarray]:
+    """The track's points as columns.
+
+    Returns
+    -------
+    times
+        Arrow strings: each point's ``<time>`` text, null where absent.
+    cols
+        ``lat``, ``lon`` [degrees], ``ele`` [m], ``hr`` [beats/min], ``cad`` [strides/min],
+        ``temp`` [°C], ``speed`` [m/s] as float arrays (NaN where absent or unreadable).
+    segment
+        Each point's segment, counted from 0 within the track.
+    """
+    codes = _codes(track)
+    # Texts go to arrow, whose C parser reads numbers and times many times faster than Python.
+    texts = pa.array(track.texts, type=pa.string())
+    opens = codes == _TRKPT
+    rows_before = np.cumsum(opens)
+    n = int(rows_before[-1]) if len(codes) else 0
+    row = rows_before - 1
+    segment = np.cumsum(codes == _SEGMENT)[opens] - 1
+    time_mask = (codes == _TIME) & (row >= 0)
+    time_rows = row[time_mask]
+    time_texts = texts.filter(pa.array(time_mask))
+    if len(time_rows) == n and (n == 0 or (np.diff(time_rows) == 1).all()):
+        times = time_texts
+    else:  # points without (or with two) times: scatter into one row per point
+        objects = np.full(n, None, dtype=object)
+        objects[time_rows] = time_texts.to_numpy(zero_copy_only=False)
+        times = pa.array(objects, type=pa.string())
+    # Every numeric text parsed in one call, scattered into one row per column.
+    field_of = _FIELD[codes]
+    numeric = (field_of >= 0) & (row >= 0)
+    field_of = field_of[numeric]
+    numeric_texts = texts.filter(pa.array(numeric))
+    try:
+        values = _arrow_cast(numeric_texts, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        # Some text is not a plain number: parse column by column, NaN for what is unreadable.
+        values = np.full(len(field_of), _NAN)
+        objects = numeric_texts.to_numpy(zero_copy_only=False)
+        for i in range(len(_COLUMNS)):
+            mask = field_of == i
+            if mask.any():
+                values[mask] = _floats(objects[mask])
+    table = np.full((len(_COLUMNS), n), _NAN)
+    table[field_of, row[numeric]] = values
+    table[~np.isfinite(table)] = _NAN
+    return times, dict(zip(_COLUMNS, table, strict=True)), segment
+
+
+def _arrow_cast(texts: pa.Array, to: pa.DataType) -> pa.Array:
+    """``texts`` cast by arrow's C parsers, retried without surrounding whitespace.
+
+    Raises
+    ------
+    pyarrow.ArrowInvalid
+        When some text does not read even once trimmed.
+    """
+    try:
+        return pc.cast(texts, to)
+    except pa.ArrowInvalid:
+        return pc.cast(pc.utf8_trim_whitespace(texts), to)
+
+
+def _times_ns(times: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """ISO 8601 texts as UTC nanoseconds since the epoch, and which of them were readable.
+
+    Arrow's parser reads what devices write (``Z`` or an offset, any number of fractional
+    digits, mixed within a file) in one vectorised call; anything else (times without a
+    zone, odd layouts) goes to pandas through the TCX reader's parser.
+    """
+    try:
+        stamps = _arrow_cast(times, pa.timestamp("ns", tz="UTC"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return _parse_times(times.to_numpy(zero_copy_only=False))
+    ok = ~np.asarray(stamps.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    ns = np.asarray(stamps.cast(pa.int64()).fill_null(0).to_numpy(), dtype=np.int64)
+    return ns, ok
+
+
+# --------------------------------------------------------------------------- computing
+
+
+@dataclass
+class _Part:
+    """The tables of one track, before the session key is final."""
+
+    start_ns: int
+    session: dict[str, Any]
+    samples: dict[str, np.ndarray]
+    time_ns: np.ndarray
+
+
+def _sport(kind: str | None) -> str:
+    """``run`` or ``cross`` from a track's ``<type>``; a track without one is a run."""
+    words = (kind or "").lower().replace("_", " ").replace("-", " ").split()
+    if not words or words == ["9"]:
+        return "run"
+    if any(w in ("running", "jogging") or w.endswith("run") for w in words):
+        return "run"
+    return "cross"
+
+
+def _build(
+    track: _RawTrack, file_name: str | None, file_desc: str | None, source: str
+) -> _Part | None:
+    times, cols, segment = _points(track)
+    t_ns, ok = _times_ns(times)
+    if not ok.any():
+        return None
+    if not ok.all():
+        t_ns, segment = t_ns[ok], segment[ok]
+        cols = {k: v[ok] for k, v in cols.items()}
+    if len(t_ns) > 1 and (np.diff(t_ns) < 0).any():
+        order = np.argsort(t_ns, kind="stable")
+        t_ns, segment = t_ns[order], segment[order]
+        cols = {k: v[order] for k, v in cols.items()}
+    start_ns = int(t_ns[0])
+    t_s = (t_ns - start_ns) / 1e9
+    sport = _sport(track.type)
+    samples, moving = _samples(t_s, cols, segment, sport == "run")
+    session = _session(track, sport, samples, moving, file_name, file_desc, source)
+    return _Part(start_ns, session, samples, t_ns)
+
+
+def _segment_bounds(segment: np.ndarray) -> np.ndarray:
+    """Where each run of equal segment numbers starts, and the length as the last bound."""
+    starts = np.flatnonzero(np.diff(segment)) + 1
+    return np.concatenate([[0], starts, [len(segment)]])
+
+
+def _samples(
+    t_s: np.ndarray, cols: dict[str, np.ndarray], segment: np.ndarray, running: bool
+) -> tuple[dict[str, Any], float]:
+    """The samples' columns, and the moving time (elapsed less the gaps between segments)."""
+    lat, lon = cols["lat"], cols["lon"]
+    dist = _track_distance(lat, lon, segment)
+    bounds = _segment_bounds(segment)
+    speed = cols["speed"]
+    if np.isnan(speed).any():
+        derived = np.concatenate(
+            [_derived_speed(t_s[a:b], dist[a:b]) for a, b in itertools.pairwise(bounds)]
+        )
+        speed = np.where(np.isnan(speed), derived, speed)
+    moving = float(sum(t_s[b - 1] - t_s[a] for a, b in itertools.pairwise(bounds)))
+    cadence = 2.0 * cols["cad"] if running else np.full(len(t_s), _NAN)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = np.where(cadence > 0, speed / (cadence / 60.0), _NAN)
+    samples = {
+        "t_s": t_s,
+        "distance_m": dist,
+        "speed_mps": speed,
+        "hr_bpm": cols["hr"],
+        "cadence_spm": cadence,
+        "step_m": step,
+        "altitude_m": cols["ele"],
+        "lat_deg": lat,
+        "lon_deg": lon,
+        TEMPERATURE_COLUMN: cols["temp"],
+    }
+    return samples, moving
+
+
+def _track_distance(lat: np.ndarray, lon: np.ndarray, segment: np.ndarray) -> np.ndarray:
+    """Cumulative WGS84 distance along the positions, gaps between segments left out [m].
+
+    Points without a position stay where the runner last was; points before the first
+    position have no distance (NaN).
+    """
+    out = np.full(len(lat), _NAN)
+    valid = ~(np.isnan(lat) | np.isnan(lon))
+    if not valid.any():
+        return out
+    steps = _wgs84_steps(lat[valid], lon[valid])
+    seg = segment[valid]
+    steps[seg[1:] != seg[:-1]] = 0.0
+    out[valid] = np.concatenate([[0.0], np.cumsum(steps)])
+    if not valid.all():
+        out = pd.Series(out).ffill().to_numpy()
+    return out
+
+
+def _wgs84_steps(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Geodesic distances on the WGS84 ellipsoid between consecutive positions [m].
+
+    Parameters
+    ----------
+    lat, lon
+        Positions [degrees], without NaN.
+
+    Returns
+    -------
+    numpy.ndarray
+        One distance fewer than positions [m].
+
+    Notes
+    -----
+    Steps up to :data:`LONG_STEP_M` (all of a recorded track's, in practice) use the
+    ellipsoid's meridional and prime-vertical radii of curvature at the mid-latitude, which
+    agrees with the exact geodesic to better than 1e-7 relative at that length (the error
+    grows with the square of the length). Longer steps use Lambert's formula for long lines,
+    good to about 10 m over thousands of kilometres.
+    """
+    phi = np.radians(lat)
+    lam = np.radians(lon)
+    d_phi = np.diff(phi)
+    d_lam = np.diff(lam)
+    d_lam = (d_lam + np.pi) % (2 * np.pi) - np.pi  # across the antimeridian
+    mid = phi[:-1] + d_phi / 2
+    w2 = 1.0 - _E2 * np.sin(mid) ** 2
+    prime_vertical = WGS84_A_M / np.sqrt(w2)
+    meridional = prime_vertical * (1.0 - _E2) / w2
+    steps = np.hypot(meridional * d_phi, prime_vertical * np.cos(mid) * d_lam)
+    long = steps > LONG_STEP_M
+    if long.any():
+        i = np.flatnonzero(long)
+        steps[i] = _lambert(phi[i], lam[i], phi[i + 1], lam[i + 1])
+    return steps
+
+
+def _lambert(phi1: np.ndarray, lam1: np.ndarray, phi2: np.ndarray, lam2: np.ndarray) -> np.ndarray:
+    """Lambert's formula for long lines on the WGS84 ellipsoid [m] (angles in radians)."""
+    b1 = np.arctan((1 - WGS84_F) * np.tan(phi1))
+    b2 = np.arctan((1 - WGS84_F) * np.tan(phi2))
+    h = np.sin((b2 - b1) / 2) ** 2 + np.cos(b1) * np.cos(b2) * np.sin((lam2 - lam1) / 2) ** 2
+    sigma = 2 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    p = (b1 + b2) / 2
+    q = (b2 - b1) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = (sigma - np.sin(sigma)) * np.sin(p) ** 2 * np.cos(q) ** 2 / np.cos(sigma / 2) ** 2
+        y = (sigma + np.sin(sigma)) * np.cos(p) ** 2 * np.sin(q) ** 2 / np.sin(sigma / 2) ** 2
+    out = WGS84_A_M * (sigma - WGS84_F / 2 * (np.nan_to_num(x) + np.nan_to_num(y)))
+    return np.asarray(out, dtype=np.float64)
+
+
+def _session(
+    track: _RawTrack,
+    sport: str,
+    samples: dict[str, Any],
+    moving: float,
+    file_name: str | None,
+    file_desc: str | None,
+    source: str,
+) -> dict[str, Any]:
+    t_s = samples["t_s"]
+    dist = samples["distance_m"][~np.isnan(samples["distance_m"])]
+    distance = float(dist[-1] - dist[0]) if len(dist) else _NAN
+    speed = distance / moving if moving > 0 else _NAN
+    weights = _weights(t_s)
+    hr = samples["hr_bpm"]
+    cadence_samples = samples["cadence_spm"]
+    cadence = _weighted_mean(cadence_samples, weights, cadence_samples > 0)
+    step = speed / (cadence / 60.0) if cadence > 0 and not math.isnan(speed) else _NAN
+    return {
+        "sport": sport,
+        "kind": None,
+        "focus": None,
+        "distance_m": distance,
+        "duration_s": float(t_s[-1]),
+        "moving_s": moving,
+        "avg_speed_mps": speed,
+        "avg_hr_bpm": _weighted_mean(hr, weights, hr > 0),
+        "avg_cadence_spm": cadence,
+        "avg_step_m": step,
+        "ascent_m": _ascent(samples["altitude_m"]),
+        "title": track.name or file_name,
+        "notes": track.desc or file_desc,
+        "source": source,
+        "source_format": SOURCE_FORMAT,
+    }
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _assemble(parts: list[_Part], *, raw_count: int, source: str, tz: TzLike) -> TrainingLog:
+    ids = _unique_keys([p.start_ns for p in parts])
+    # Frames are built in one constructor call each, from whole columns already at the
+    # schema's dtypes and in its order, so TrainingLog's schema.conform has nothing to do.
+    start = pd.DatetimeIndex(np.array([p.start_ns for p in parts], dtype="datetime64[ns]"))
+    session_cols: dict[str, Any] = {"session_id": ids, "start_utc": start.tz_localize("UTC")}
+    session_cols["local_date"] = _local_dates([p.start_ns for p in parts], tz)
+    for name in parts[0].session:
+        session_cols[name] = [p.session[name] for p in parts]
+    sessions = _frame("sessions", session_cols)
+    lengths = [len(p.time_ns) for p in parts]
+    samples_cols = _stack([p.samples for p in parts], ids, lengths)
+    time_utc = pd.DatetimeIndex(np.concatenate([p.time_ns for p in parts]).astype("datetime64[ns]"))
+    samples_cols["time_utc"] = time_utc.tz_localize("UTC")
+    samples = _frame("samples", samples_cols)
+    samples[TEMPERATURE_COLUMN] = np.asarray(samples_cols[TEMPERATURE_COLUMN], dtype=np.float64)
+    laps = schema.empty("laps")
+    skipped = raw_count - len(parts)
+    entry = ReportEntry(
+        path=source,
+        status="partial" if skipped else "ok",
+        format=SOURCE_FORMAT,
+        sessions=len(parts),
+        message=(
+            f"{skipped} of {raw_count} tracks had no timed points and were skipped"
+            if skipped
+            else None
+        ),
+    )
+    return TrainingLog(sessions=sessions, laps=laps, samples=samples, report=ImportReport([entry]))
+
+
+__all__ = ["LONG_STEP_M", "TEMPERATURE_COLUMN", "parse_gpx", "read_gpx"]
