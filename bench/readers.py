@@ -1,4 +1,5 @@
-"""Readers against their peers on the same files: stridekit's TCX reader against tcxreader.
+"""Readers against their peers on the same files: TCX against tcxreader, GPX against gpxpy,
+FIT against fitdecode.
 
 Each file is read ``repeat`` times by each library, alternating; the best time of each is
 kept (the least disturbed by the rest of the machine) and the ratio peer / stridekit reported.
@@ -42,8 +43,68 @@ def tcx(repeat: int = 7) -> dict[str, Any]:
     }
 
 
+def gpx(repeat: int = 5) -> dict[str, Any]:
+    """stridekit.io.gpx.read_gpx against gpxpy.parse on the 68 runs of gpx/year-of-runs."""
+    import gpxpy
+
+    from stridekit.io.gpx import read_gpx
+
+    ours = theirs = 0.0
+    points = 0
+    worst = float("inf")
+    for path in sorted((FIXTURES / "gpx" / "year-of-runs").glob("*.gpx")):
+        text = path.read_text(encoding="utf-8")
+        mine = _best(lambda p=path: read_gpx(p, tz="UTC"), repeat)
+        peer = _best(lambda t=text: gpxpy.parse(t), repeat)
+        ours, theirs = ours + mine, theirs + peer
+        worst = min(worst, peer / mine)
+        points += len(read_gpx(path, tz="UTC").samples)
+    return {
+        "points": points,
+        "stridekit_points_per_s": points / ours,
+        "gpxpy_points_per_s": points / theirs,
+        "speedup_total": theirs / ours,
+        "worst_file_speedup": worst,
+        "target_speedup": 4.0,
+    }
+
+
+def fit(repeat: int = 7) -> dict[str, Any]:
+    """stridekit.io.fit.read_fit against a full fitdecode pass, on every FIT fixture with
+    5,000 records or more (each decoded in full by both)."""
+    import fitdecode
+
+    from stridekit.io.fit import read_fit
+
+    def fitdecode_all(path: Path) -> int:
+        with fitdecode.FitReader(str(path)) as reader:
+            return sum(1 for frame in reader if getattr(frame, "name", None) == "record")
+
+    rows = {}
+    for path in sorted((FIXTURES / "fit").rglob("*.fit")):
+        try:
+            records = len(read_fit(path, tz="UTC").samples)
+        except Exception:  # not an activity, or unreadable: not a speed case
+            continue
+        if records < 5000:
+            continue
+        mine = _best(lambda p=path: read_fit(p, tz="UTC"), repeat)
+        peer = _best(lambda p=path: fitdecode_all(p), 2)
+        rows[path.name] = {
+            "records": records,
+            "stridekit_records_per_s": records / mine,
+            "fitdecode_records_per_s": records / peer,
+            "speedup": peer / mine,
+        }
+    return {
+        "files": rows,
+        "worst_speedup": min(r["speedup"] for r in rows.values()),
+        "target_speedup": 100.0,
+    }
+
+
 def run() -> dict[str, Any]:
     """Every reader benchmark whose fixtures are present."""
     if not FIXTURES.is_dir():
         return {"skipped": f"{FIXTURES} is absent"}
-    return {"tcx": tcx()}
+    return {"tcx": tcx(), "gpx": gpx(), "fit": fit()}

@@ -125,3 +125,38 @@ def test_read_activity_reads_one_file_without_the_cache(own_cache: Path) -> None
 def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(stridekit.StridekitError, match="no such file or folder"):
         load_log(tmp_path / "nope")
+
+
+def test_a_folder_of_fit_gpx_and_tcx_recordings(fixtures: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    picks = {
+        "fit/fr45_run_8laps_1km_autolap.fit": "run.fit",
+        "fit/fr965_strength_27sets.fit": "strength.fit",
+        "fit/invalid/activity-unexpected-eof.fit": "truncated.fit",
+        "fit/Settings.fit": "settings.fit",
+        "gpx/polar_m400_run_no_extensions.gpx": "polar.gpx",
+        "tcx/runtastic_run_lowercase_sport.tcx": "runtastic.tcx",
+    }
+    for source, name in picks.items():
+        shutil.copy(fixtures / source, folder / name)
+    before = snapshot(folder)
+    log = load_log(folder, tz="UTC").validate()
+    assert snapshot(folder) == before
+    status = {Path(e.path).name: e.status for e in log.report}
+    assert status["run.fit"] == status["strength.fit"] == "ok"
+    assert status["polar.gpx"] == status["runtastic.tcx"] == "ok"
+    assert status["settings.fit"] == "skipped"
+    assert status["truncated.fit"] in ("partial", "skipped")
+    formats = set(log.sessions["source_format"])
+    assert {"fit", "gpx", "tcx"} <= formats
+    assert (
+        len(
+            log.sets[
+                log.sets["session_id"].isin(
+                    log.sessions.loc[log.sessions["sport"] == "strength", "session_id"]
+                )
+            ]
+        )
+        == 14
+    )

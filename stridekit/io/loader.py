@@ -11,7 +11,7 @@ import pandas as pd
 
 from stridekit.analysis.classify import classify_runs
 from stridekit.errors import LogFormatError, StridekitError, UnknownFormatError
-from stridekit.io import cache, csvlog, detect, safety, tcx
+from stridekit.io import cache, csvlog, detect, fit, gpx, safety, tcx
 from stridekit.io.common import TzLike, resolve_tz
 from stridekit.log import TrainingLog
 from stridekit.report import ImportReport, ProgressCallback, ReportEntry
@@ -20,6 +20,8 @@ Reader = Callable[[bytes, str, TzLike], TrainingLog]
 
 READERS: dict[str, Reader] = {
     "tcx": lambda data, source, tz: tcx.parse_tcx(data, source=source, tz=tz),
+    "gpx": lambda data, source, tz: gpx.parse_gpx(data, source=source, tz=tz),
+    "fit": lambda data, source, tz: fit.parse_fit(data, source=source, tz=tz),
     "sessions-csv": lambda data, source, tz: csvlog.parse_sessions_csv(data, source=source, tz=tz),
     "sets-csv": lambda data, source, tz: TrainingLog(
         sets=csvlog.parse_sets_csv(data, source=source)
@@ -27,7 +29,11 @@ READERS: dict[str, Reader] = {
 }
 """format -> reader of the file's (gunzipped) bytes."""
 
-READER_VERSION = "1"
+READER_VERSION = "2"
+
+SUPPORTED = (
+    "stridekit reads FIT, TCX and GPX (plain or .gz) and the hand-kept CSVs of docs/log-format.md"
+)
 """Part of every cache key: bump it when any reader's output changes."""
 
 
@@ -53,7 +59,7 @@ def read_activity(path: str | Path, *, tz: TzLike = None) -> TrainingLog:
         raise UnknownFormatError(
             path,
             "not a format stridekit reads" if fmt is None else f"{fmt} files are not read yet",
-            fix="stridekit reads TCX (plain or .gz) and the hand-kept CSVs of docs/log-format.md",
+            fix=SUPPORTED,
         )
     log = READERS[fmt](data, str(path), tz)
     return TrainingLog(
@@ -61,8 +67,16 @@ def read_activity(path: str | Path, *, tz: TzLike = None) -> TrainingLog:
         laps=log.laps,
         samples=log.samples,
         sets=log.sets,
-        report=ImportReport([ReportEntry(str(path), "ok", fmt, len(log.sessions))]),
+        report=ImportReport([_entry(path, fmt, log)]),
     )
+
+
+def _entry(path: Path, fmt: str, log: TrainingLog) -> ReportEntry:
+    """The report entry of a file read whole: ok, or partial with the reader's reasons."""
+    reasons = [e.message for e in log.report if e.status != "ok" and e.message]
+    if reasons:
+        return ReportEntry(str(path), "partial", fmt, len(log.sessions), "; ".join(reasons))
+    return ReportEntry(str(path), "ok", fmt, len(log.sessions))
 
 
 def load_log(
@@ -149,8 +163,7 @@ def _parse_all(files: list[Path], tz: dt.tzinfo, progress: ProgressCallback | No
                     raise UnknownFormatError(
                         file,
                         "not a format stridekit reads",
-                        fix="stridekit reads TCX (plain or .gz) and the hand-kept CSVs of "
-                        "docs/log-format.md",
+                        fix=SUPPORTED,
                     )
                 continue  # not a log: README, truth.json, pictures ...
             if fmt not in READERS:
@@ -179,7 +192,7 @@ def _parse_all(files: list[Path], tz: dt.tzinfo, progress: ProgressCallback | No
             )
             report.add(ReportEntry(str(file), "partial", fmt, len(log.sessions), message))
         else:
-            report.add(ReportEntry(str(file), "ok", fmt, len(log.sessions)))
+            report.add(_entry(file, fmt, log))
         seen.update(dict.fromkeys(log.sessions["session_id"], str(file)))
         logs.append(log)
     combined = TrainingLog.concat(logs, report=report)
