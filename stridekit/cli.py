@@ -79,6 +79,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StridekitError as exc:
         print(f"stridekit: error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a folder that cannot be written, a port in use ...
+        print(
+            f"stridekit: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         return 130
 

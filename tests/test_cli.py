@@ -42,3 +42,11 @@ def test_usage_errors_are_argparse_messages() -> None:
     result = stridekit("frobnicate")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "invalid choice" in result.stderr
+
+
+def test_unwritable_target_is_one_clear_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = stridekit("sample", "--to", str(blocker / "sample"), "--weeks", "1")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "stridekit: error:" in result.stderr
