@@ -38,7 +38,7 @@ SUPPORTED = (
 
 
 def read_activity(path: str | Path, *, tz: TzLike = None) -> TrainingLog:
-    """Read one activity file (TCX, plain or gzipped), bypassing the cache.
+    """Read one activity file (FIT, TCX or GPX, plain or gzipped), bypassing the cache.
 
     Parameters
     ----------
@@ -52,22 +52,35 @@ def read_activity(path: str | Path, *, tz: TzLike = None) -> TrainingLog:
     LogFormatError
         When the file cannot be read: the message names the file and the problem.
     """
-    path = Path(path)
-    data = safety.read_bytes(path)
+    return parse_activity(safety.read_bytes(path), source=str(path), tz=tz)
+
+
+def parse_activity(data: bytes, *, source: str = "<bytes>", tz: TzLike = None) -> TrainingLog:
+    """Read one activity from its bytes (gzipped or not), recognising the format by content.
+
+    Archive readers (exports) call this for each recording they hold.
+
+    Raises
+    ------
+    LogFormatError
+        When the bytes are no recording stridekit reads, or a bad one; naming ``source``.
+    """
+    if data.startswith(detect.GZIP_MAGIC):
+        data = safety.gunzip_bytes(data, source)
     fmt = detect.sniff(data[:4096])
     if fmt is None or fmt not in READERS:
         raise UnknownFormatError(
-            path,
+            source,
             "not a format stridekit reads" if fmt is None else f"{fmt} files are not read yet",
             fix=SUPPORTED,
         )
-    log = READERS[fmt](data, str(path), tz)
+    log = READERS[fmt](data, source, tz)
     return TrainingLog(
         sessions=log.sessions,
         laps=log.laps,
         samples=log.samples,
         sets=log.sets,
-        report=ImportReport([_entry(path, fmt, log)]),
+        report=ImportReport([_entry(Path(source), fmt, log)]),
     )
 
 
