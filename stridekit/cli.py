@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,6 +48,41 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace) -> int:
+    from stridekit.importing import import_log
+
+    log = import_log(
+        args.source,
+        args.to,
+        privacy_radius_m=args.privacy_radius,
+        drop_all_positions=args.drop_positions,
+        progress=_Bar("reading"),
+    )
+    print(f"wrote {len(log.sessions)} sessions to {args.to}")
+    print(log.report)
+    return 0
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from stridekit.inspection import inspect_file
+
+    results = [inspect_file(path) for path in args.files]
+    if args.json:
+        print(json.dumps(results, indent=1))
+    else:
+        for result in results:
+            print(f"{result['path']}: {result['format'] or 'unknown format'}, {result['status']}")
+            if result["error"]:
+                print(f"  {result['error']}")
+            for s in result["sessions"]:
+                km = f"{s['distance_m'] / 1000:.2f} km" if s["distance_m"] is not None else "-"
+                print(
+                    f"  {s['start_utc']}  {s['sport']:<8} {km:>10}  {s['samples']} samples, "
+                    f"{s['laps']} laps, {s['sets']} sets"
+                )
+    return 0 if all(r["status"] in ("ok", "partial") for r in results) else 1
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line's parser."""
     from stridekit.sample import DEFAULT_SEED, DEFAULT_WEEKS
@@ -62,6 +98,24 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="default %(default)s")
     serve.set_defaults(run=_serve)
+
+    imp = sub.add_parser("import", help="read a log once and store it as Parquet tables")
+    imp.add_argument("source", type=Path, help="a file, folder or export")
+    imp.add_argument("--to", type=Path, required=True, help="the folder to write")
+    privacy = imp.add_mutually_exclusive_group()
+    privacy.add_argument(
+        "--privacy-radius",
+        type=float,
+        metavar="M",
+        help="blank positions within M metres of each run's start and end",
+    )
+    privacy.add_argument("--drop-positions", action="store_true", help="blank every position")
+    imp.set_defaults(run=_import)
+
+    insp = sub.add_parser("inspect", help="what stridekit makes of each file")
+    insp.add_argument("files", nargs="+", help="activity files")
+    insp.add_argument("--json", action="store_true", help="print only a JSON list")
+    insp.set_defaults(run=_inspect)
 
     sample = sub.add_parser("sample", help="write the sample runner's log")
     sample.add_argument("--to", type=Path, required=True, help="the folder to write")

@@ -1,26 +1,23 @@
 """A Parquet cache of parsed logs, keyed by content and by reader version.
 
 Entries live in the user cache directory (``STRIDEKIT_CACHE_DIR`` overrides it). Each entry is
-a folder holding the four tables as Parquet and the import report as JSON. It is written
-into a temporary folder and renamed into place, so a reader never sees half an entry; an
-entry that cannot be read is deleted and rebuilt.
+a stored log (:mod:`stridekit.io.store`): the four tables as Parquet and the import report as
+JSON. It is written into a temporary folder and renamed into place, so a reader never sees
+half an entry; an entry that cannot be read is deleted and rebuilt.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
-import pandas as pd
 import platformdirs
 
-from stridekit import schema
+from stridekit.io.store import read_log, write_log
 from stridekit.log import TrainingLog
-from stridekit.report import ImportReport, ReportEntry
 
 CACHE_FORMAT = 1
 """Bump when the layout of an entry changes."""
@@ -47,10 +44,7 @@ def load(key: str) -> TrainingLog | None:
     if not entry.is_dir():
         return None
     try:
-        tables = {name: pd.read_parquet(entry / f"{name}.parquet") for name in schema.table_names()}
-        records = json.loads((entry / "report.json").read_text(encoding="utf-8"))
-        report = ImportReport([ReportEntry(**r) for r in records])
-        return TrainingLog(report=report, **tables)
+        return read_log(entry)
     except Exception:  # any damage to an entry means: rebuild it
         shutil.rmtree(entry, ignore_errors=True)
         return None
@@ -65,18 +59,9 @@ def store(key: str, log: TrainingLog) -> None:
     except OSError:
         return
     try:
-        write_tables(log, tmp)
+        write_log(log, tmp)
         os.replace(tmp, root / key)
     except OSError:
         # another process stored the same entry first, or the disk is full: either way the
         # log in hand is correct and the cache stays consistent
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def write_tables(log: TrainingLog, folder: Path) -> None:
-    """Write the four tables as Parquet and the report as ``report.json`` into ``folder``."""
-    for name in schema.table_names():
-        getattr(log, name).to_parquet(folder / f"{name}.parquet", index=False)
-    (folder / "report.json").write_text(
-        json.dumps(log.report.to_records(), indent=1), encoding="utf-8"
-    )

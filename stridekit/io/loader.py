@@ -11,7 +11,7 @@ import pandas as pd
 
 from stridekit.analysis.classify import classify_runs
 from stridekit.errors import LogFormatError, StridekitError, UnknownFormatError
-from stridekit.io import cache, csvlog, detect, fit, gpx, safety, tcx
+from stridekit.io import cache, csvlog, detect, fit, gpx, safety, store, tcx
 from stridekit.io.common import TzLike, resolve_tz
 from stridekit.log import TrainingLog
 from stridekit.report import ImportReport, ProgressCallback, ReportEntry
@@ -129,6 +129,8 @@ def load_log(
     root = Path(path)
     if not root.exists():
         raise StridekitError(f"{root}: no such file or folder; check the path")
+    if store.is_stored_log(root):  # written by `stridekit import`: nothing to parse
+        return store.read_log(root)
     files = _candidate_files(root)
     zone = resolve_tz(tz)
     key = cache.digest(
