@@ -126,9 +126,7 @@ def test_missing_column_error_names_table_column_and_fix() -> None:
 def test_wrong_dtype_is_named() -> None:
     frame = schema.empty("samples")
     frame["t_s"] = frame["t_s"].astype("str")
-    with pytest.raises(
-        SchemaError, match=r"column 't_s' has dtype str, expected float64"
-    ):
+    with pytest.raises(SchemaError, match=r"column 't_s' has dtype str, expected float64"):
         schema.validate(frame, "samples")
 
 
