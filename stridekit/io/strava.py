@@ -1,0 +1,826 @@
+"""Strava bulk export: ``activities.csv`` joined with the recordings under ``activities/``.
+
+A Strava bulk export is a zip archive (or the folder it unpacks to) holding
+``activities.csv`` at its root and the original recordings under ``activities/``
+(``.fit.gz``, ``.gpx``, ``.gpx.gz``, ``.tcx``, ``.tcx.gz``). :func:`read_strava_export`
+reads it into one :class:`~stridekit.log.TrainingLog`:
+
+- every row of ``activities.csv`` becomes exactly one session, keyed
+  ``strava:<Activity ID>``, built from the row's own columns (date, type, name,
+  description, elapsed and moving time, distance, heart rate, perceived exertion);
+- when the row's ``Filename`` names a recording that the export holds, the recording adds its
+  laps, samples and sets and its exact times and totals; the row keeps its own title, notes,
+  sport, kind and key;
+- a recording the export does not hold is reported ``missing``, one that cannot be read
+  ``skipped`` with the reason; the row's session is kept either way.
+
+Facts about ``activities.csv`` this module copes with:
+
+- column names repeat (``Distance``, ``Elapsed Time``, ``Max Heart Rate`` ...), so columns
+  are taken by position with the :mod:`csv` module. Metres are in the *second*
+  ``Distance`` column; the first is a display string (km, or metres for swims) with the
+  locale's separators, used only when there is no second one;
+- ``Activity Date`` is UTC, written in the export's language: ``Jan 5, 2024, 7:03:12 AM``
+  (English), ``05.01.2024, 07:03:12`` (German), ``2024-01-05 07:03:12`` (older exports with
+  snake_case headers);
+- headers are translated: English, German and snake_case names are recognised
+  (:data:`HEADERS`).
+
+Nothing is ever written into the export.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from stridekit import schema
+from stridekit.errors import LogFormatError, StridekitError, UnsafeInputError
+from stridekit.io import safety
+from stridekit.io.common import TzLike, local_dates, resolve_tz
+from stridekit.log import TrainingLog
+from stridekit.report import ImportReport, ReportEntry
+
+ACTIVITIES_CSV: Final = "activities.csv"
+"""The file at an export's root that recognises it as a Strava bulk export."""
+
+FORMAT: Final = "strava-csv"
+"""``source_format`` of sessions built from ``activities.csv`` alone, and its report format."""
+
+MAX_CSV_BYTES: Final = 64 * safety.MB
+"""Largest ``activities.csv`` accepted [bytes]."""
+
+_ENGLISH: Final[dict[str, str]] = {
+    "activity id": "id",
+    "activity date": "date",
+    "activity name": "name",
+    "activity type": "type",
+    "activity description": "description",
+    "elapsed time": "elapsed_s",
+    "moving time": "moving_s",
+    "distance": "distance",
+    "filename": "filename",
+    "average heart rate": "average_heart_rate",
+    "elevation gain": "elevation_gain",
+    "relative effort": "relative_effort",
+    "perceived exertion": "perceived_exertion",
+}
+_GERMAN: Final[dict[str, str]] = {
+    "aktivitäts-id": "id",
+    "aktivitätsdatum": "date",
+    "aktivitätsname": "name",
+    "aktivitätsart": "type",
+    "aktivitätsbeschreibung": "description",
+    "verstrichene zeit": "elapsed_s",
+    "bewegungszeit": "moving_s",
+    "distanz": "distance",
+    "dateiname": "filename",
+    "durchschnittliche herzfrequenz": "average_heart_rate",
+    "höhenzunahme": "elevation_gain",
+    "relative anstrengung": "relative_effort",
+    "empfundene anstrengung": "perceived_exertion",
+}
+_SNAKE: Final[dict[str, str]] = {
+    "id": "id",
+    "activity_id": "id",
+    "date": "date",
+    "activity_date": "date",
+    "name": "name",
+    "activity_name": "name",
+    "type": "type",
+    "activity_type": "type",
+    "description": "description",
+    "activity_description": "description",
+    "elapsed_time": "elapsed_s",
+    "moving_time": "moving_s",
+    "average_heart_rate": "average_heart_rate",
+    "average_heartrate": "average_heart_rate",
+    "elevation_gain": "elevation_gain",
+    "relative_effort": "relative_effort",
+    "perceived_exertion": "perceived_exertion",
+}
+HEADERS: Final[dict[str, str]] = {**_ENGLISH, **_GERMAN, **_SNAKE}
+"""Header name (lower case, spaces collapsed) -> canonical key: English, German, snake_case."""
+
+TYPE_NAMES: Final[dict[str, str]] = {
+    "lauf": "run",
+    "traillauf": "trail run",
+    "virtueller lauf": "virtual run",
+    "krafttraining": "weight training",
+    "training": "workout",
+    "dehnen": "stretching",
+    "radfahrt": "ride",
+    "schwimmen": "swim",
+    "wanderung": "hike",
+    "spaziergang": "walk",
+    "weighttraining": "weight training",
+    "trailrun": "trail run",
+    "virtualrun": "virtual run",
+}
+"""Translated or run-together Strava types (lower case) -> the English type (lower case)."""
+
+RUN_TYPES: Final = frozenset({"run", "trail run", "virtual run"})
+STRENGTH_TYPES: Final = frozenset({"weight training", "workout", "crossfit"})
+MOBILITY_KINDS: Final[dict[str, str]] = {
+    "yoga": "yoga",
+    "pilates": "pilates",
+    "stretching": "stretching",
+}
+"""Strava type (lower case) -> mobility kind."""
+
+_MONTHS: Final[dict[str, int]] = {
+    **{
+        m: i
+        for i, m in enumerate(
+            ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+            start=1,
+        )
+    },
+    "sept": 9,
+    "mär": 3,
+    "märz": 3,
+    "mrz": 3,
+    "mai": 5,
+    "juni": 6,
+    "juli": 7,
+    "okt": 10,
+    "dez": 12,
+}
+
+_ISO = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*"
+    r"(Z|[+-]\d{2}:?\d{2})?$"
+)
+_DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}),?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_MDY_NAMED = re.compile(
+    r"^([^\W\d_]+)\.?\s+(\d{1,2}),?\s+(\d{4}),?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?"
+    r"\s*([AaPp])?\.?\s*(?:[Mm]\.?)?$"
+)
+_DMY_NAMED = re.compile(
+    r"^(\d{1,2})\.?\s+([^\W\d_]+)\.?\s+(\d{4}),?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?"
+    r"\s*([AaPp])?\.?\s*(?:[Mm]\.?)?$"
+)
+
+
+def is_strava_export(path: str | Path) -> bool:
+    """Whether ``path`` looks like a Strava bulk export: cheap, reads no recording.
+
+    A folder is one when it holds ``activities.csv``; a zip archive when it has a member
+    ``activities.csv`` at its root (or inside one top folder). Only the zip's directory is
+    read.
+
+    Parameters
+    ----------
+    path
+        A folder or a file.
+
+    Returns
+    -------
+    bool
+        ``True`` for a Strava export, ``False`` otherwise (also when unreadable).
+    """
+    p = Path(path)
+    try:
+        if p.is_dir():
+            return (p / ACTIVITIES_CSV).is_file()
+        if not p.is_file() or not zipfile.is_zipfile(p):
+            return False
+        with zipfile.ZipFile(p) as zf:
+            return _csv_member_name(zf.namelist()) is not None
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def read_strava_export(path: str | Path, *, tz: TzLike = None) -> TrainingLog:
+    """Read a Strava bulk export, a ``.zip`` or the folder it unpacks to.
+
+    Parameters
+    ----------
+    path
+        The export: a zip archive or a folder with ``activities.csv`` at its root.
+    tz
+        Time zone for local dates; the machine's when ``None``.
+
+    Returns
+    -------
+    TrainingLog
+        One session per row of ``activities.csv`` (``session_id`` ``strava:<Activity ID>``),
+        with the laps, samples and sets of the recordings the export holds. Runs are not
+        classified yet (``kind`` missing): :func:`stridekit.analysis.classify.classify_runs`
+        does that, reading the titles and notes kept here. ``report`` has one entry for
+        ``activities.csv`` and one per row that names a file (``ok``, ``partial``,
+        ``skipped`` or ``missing``).
+
+    Raises
+    ------
+    UnsafeInputError
+        When the archive breaks a cap of :mod:`stridekit.io.safety` or has a member whose
+        name escapes the folder (zip slip); the message names the member.
+    LogFormatError
+        When ``path`` holds no ``activities.csv`` or it cannot be read as one.
+    StridekitError
+        When ``path`` does not exist or ``tz`` is unknown.
+    """
+    root = Path(path)
+    zone = resolve_tz(tz)
+    if root.is_dir():
+        return _read(_FolderExport(root), zone)
+    if not root.exists():
+        raise StridekitError(f"{root}: no such file or folder; check the path")
+    try:
+        archive = zipfile.ZipFile(root)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise LogFormatError(
+            root,
+            f"is neither a folder nor a zip archive ({exc})",
+            fix="pass the Strava export's .zip or the folder it unpacks to",
+        ) from None
+    with archive:
+        return _read(_ZipExport(root, archive), zone)
+
+
+def parse_activities_csv(data: bytes, *, source: str, tz: TzLike = None) -> pd.DataFrame:
+    """Read a Strava ``activities.csv`` into a sessions table, one row per CSV row.
+
+    Parameters
+    ----------
+    data
+        The file's bytes (UTF-8, with or without byte-order mark; Latin-1 is tolerated).
+    source
+        Where the bytes came from, for messages and the ``source`` column.
+    tz
+        Time zone for local dates; the machine's when ``None``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The sessions table (:func:`stridekit.schema.columns`) plus ``filename``: the row's
+        ``Filename`` as written (missing when empty). ``start_utc`` is missing for a row
+        whose date cannot be read.
+
+    Raises
+    ------
+    LogFormatError
+        When the file has no header, or no activity date or activity type column.
+    """
+    rows = _csv_rows(data, source)
+    if not rows:
+        raise LogFormatError(source, "is empty", fix="export your Strava archive again")
+    header, body = rows[0], [r for r in rows[1:] if any(cell.strip() for cell in r)]
+    cols = _column_positions(header)
+    for key, what in (("date", "Activity Date"), ("type", "Activity Type")):
+        if key not in cols:
+            raise LogFormatError(
+                source,
+                f"has no {what!r} column, so it is not a Strava activities.csv "
+                f"(its columns are {', '.join(header[:8])}...)",
+                fix="pass the activities.csv of a Strava bulk export",
+            )
+    comma_decimal = any(_norm(h) in _GERMAN for h in header)
+    records = [_record(row, cols, i, comma_decimal) for i, row in enumerate(body, start=1)]
+    frame = pd.DataFrame.from_records(records, columns=[*_RECORD_COLUMNS])
+    frame["session_id"] = _unique(frame["session_id"].tolist())
+    frame["start_utc"] = pd.to_datetime(frame["start_utc"], utc=True).astype(schema.UTC_DTYPE)
+    frame["local_date"] = local_dates(frame["start_utc"], tz)
+    frame["source"] = source
+    frame["source_format"] = FORMAT
+    sessions = schema.conform(frame.drop(columns=["filename"]), "sessions")
+    sessions["filename"] = pd.Series(frame["filename"].tolist(), dtype="str").where(
+        frame["filename"].notna().to_numpy()
+    )
+    return sessions
+
+
+# -- the export, as a folder or a zip ------------------------------------------------------
+
+
+class _Export:
+    """The files of an export, by their names inside it."""
+
+    where: str
+
+    def csv_bytes(self) -> tuple[str, bytes]:
+        raise NotImplementedError
+
+    def locate(self, name: str) -> str:
+        """Where ``name`` is, for reports and ``source``."""
+        raise NotImplementedError
+
+    def read(self, name: str) -> bytes | None:
+        """The bytes of ``name`` (gunzipped), ``None`` when the export does not hold it."""
+        raise NotImplementedError
+
+
+class _FolderExport(_Export):
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.where = str(root)
+        self._resolved = root.resolve()
+
+    def csv_bytes(self) -> tuple[str, bytes]:
+        path = self.root / ACTIVITIES_CSV
+        if not path.is_file():
+            raise LogFormatError(
+                self.root,
+                f"holds no {ACTIVITIES_CSV}, so it is not a Strava bulk export",
+                fix="pass the folder your Strava export unpacks to (with activities.csv in it)",
+            )
+        return str(path), safety.read_bytes(path, max_bytes=MAX_CSV_BYTES)
+
+    def locate(self, name: str) -> str:
+        return str(self.root / name)
+
+    def read(self, name: str) -> bytes | None:
+        path = self.root / name
+        if not path.is_file():
+            return None
+        if not path.resolve().is_relative_to(self._resolved):
+            raise LogFormatError(
+                path,
+                "leads outside the export folder (a link elsewhere), so it was not read",
+                fix="keep the export's recordings inside its folder",
+            )
+        return safety.read_bytes(path)
+
+
+class _ZipExport(_Export):
+    def __init__(self, path: Path, archive: zipfile.ZipFile) -> None:
+        self.path = path
+        self.where = str(path)
+        self.archive = archive
+        members = safety.check_zip(archive, path)
+        csv_name = _csv_member_name([m.filename for m in members])
+        self.prefix = "" if csv_name is None else csv_name[: -len(ACTIVITIES_CSV)]
+        self.csv_name = csv_name
+        self.members = {_clean(m.filename): m for m in members}
+
+    def csv_bytes(self) -> tuple[str, bytes]:
+        if self.csv_name is None:
+            raise LogFormatError(
+                self.path,
+                f"holds no {ACTIVITIES_CSV}, so it is not a Strava bulk export",
+                fix="pass the .zip Strava sends you (with activities.csv at its root)",
+            )
+        info = self.members[_clean(self.csv_name)]
+        if info.file_size > MAX_CSV_BYTES:
+            raise UnsafeInputError(
+                self.locate(ACTIVITIES_CSV),
+                f"declares {info.file_size:,} bytes, over the cap of {MAX_CSV_BYTES:,} "
+                "(stridekit.io.strava.MAX_CSV_BYTES)",
+                fix="the archive is broken or hostile; export it again",
+            )
+        return self.locate(ACTIVITIES_CSV), safety.read_member(self.archive, info, self.path)
+
+    def locate(self, name: str) -> str:
+        return f"{self.path}!{self.prefix}{name}"
+
+    def read(self, name: str) -> bytes | None:
+        info = self.members.get(_clean(self.prefix + name))
+        if info is None:
+            return None
+        return safety.read_member(self.archive, info, self.path)
+
+
+def _csv_member_name(names: Sequence[str]) -> str | None:
+    """The name of ``activities.csv`` at the root, or inside one top folder."""
+    best: str | None = None
+    for name in names:
+        parts = PurePosixPath(name.replace("\\", "/")).parts
+        if parts and parts[-1] == ACTIVITIES_CSV and len(parts) <= 2:
+            if len(parts) == 1:
+                return name
+            best = best or name
+    return best
+
+
+def _clean(name: str) -> str:
+    name = name.replace("\\", "/")
+    while name.startswith("./"):
+        name = name[2:]
+    return name
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Joined:
+    """One row's recording, ready to join."""
+
+    session: pd.Series
+    laps: pd.DataFrame
+    samples: pd.DataFrame
+    sets: pd.DataFrame
+    fmt: str
+
+
+def _read(export: _Export, tz: dt.tzinfo) -> TrainingLog:
+    csv_source, data = export.csv_bytes()
+    table = parse_activities_csv(data, source=csv_source, tz=tz)
+    report = ImportReport()
+    file_entries: list[ReportEntry] = []
+    rows: list[pd.Series] = []
+    laps: list[pd.DataFrame] = []
+    samples: list[pd.DataFrame] = []
+    sets: list[pd.DataFrame] = []
+    csv_only = 0
+    undated: list[str] = []
+    for number, (_, row) in enumerate(table.iterrows(), start=1):
+        filename = row["filename"]
+        session = row.drop(labels=["filename"])
+        joined: _Joined | None = None
+        if isinstance(filename, str) and filename.strip():
+            joined, entry = _read_recording(export, filename.strip(), session, number, tz)
+            file_entries.append(entry)
+        if joined is None:
+            csv_only += 1
+            rows.append(session)
+            if pd.isna(session["start_utc"]):
+                undated.append(str(number))
+            continue
+        rows.append(joined.session)
+        laps.append(joined.laps)
+        samples.append(joined.samples)
+        sets.append(joined.sets)
+    if undated:
+        report.add(
+            ReportEntry(
+                csv_source,
+                "partial",
+                FORMAT,
+                csv_only,
+                f"{csv_source}: the Activity Date of row(s) {', '.join(undated[:10])} cannot be "
+                "read; those sessions were kept without a start time",
+            )
+        )
+    else:
+        report.add(ReportEntry(csv_source, "ok", FORMAT, csv_only))
+    for entry in file_entries:
+        report.add(entry)
+    sessions = pd.DataFrame(rows).reset_index(drop=True) if rows else schema.empty("sessions")
+    sessions = schema.conform(sessions, "sessions")
+    sessions["local_date"] = local_dates(sessions["start_utc"], tz)
+    return TrainingLog(
+        sessions=sessions,
+        laps=_concat(laps, "laps"),
+        samples=_concat(samples, "samples"),
+        sets=_concat(sets, "sets"),
+        report=report,
+    )
+
+
+def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
+    frames = [schema.conform(f, table) for f in frames if len(f)]
+    if not frames:
+        return schema.empty(table)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _read_recording(
+    export: _Export, filename: str, row: pd.Series, number: int, tz: dt.tzinfo
+) -> tuple[_Joined | None, ReportEntry]:
+    from stridekit.io.loader import parse_activity  # the loader will import this module
+
+    where = export.locate(filename)
+    pure = PurePosixPath(filename.replace("\\", "/"))
+    if pure.is_absolute() or ".." in pure.parts or (len(filename) > 1 and filename[1] == ":"):
+        return None, ReportEntry(
+            where,
+            "skipped",
+            None,
+            0,
+            f"{where}: row {number} of activities.csv names a file outside the export; it was "
+            "not read and the row's session was kept from activities.csv alone",
+        )
+    try:
+        data = export.read(filename)
+        if data is None:
+            return None, ReportEntry(
+                where,
+                "missing",
+                None,
+                0,
+                f"{where}: row {number} of activities.csv (activity "
+                f"{row['session_id'].removeprefix('strava:')}) names this file but the export "
+                "does not hold it; the session was kept from activities.csv alone",
+            )
+        log = parse_activity(data, source=where, tz=tz)
+    except LogFormatError as exc:
+        return None, ReportEntry(
+            where, "skipped", None, 0, f"{exc}; the session was kept from activities.csv alone"
+        )
+    fmt = str(log.sessions["source_format"].iloc[0]) if len(log.sessions) else None
+    if log.sessions.empty:
+        return None, ReportEntry(
+            where,
+            "skipped",
+            fmt,
+            0,
+            f"{where}: the recording holds no activity; the session was kept from "
+            "activities.csv alone",
+        )
+    reasons = [e.message for e in log.report if e.status != "ok" and e.message]
+    joined = _join(row, log, where, str(fmt))
+    if len(log.sessions) > 1:
+        reasons.append(
+            f"{where}: the recording holds {len(log.sessions)} sessions; they were joined into "
+            "the one session of its activities.csv row"
+        )
+    if reasons:
+        return joined, ReportEntry(where, "partial", fmt, 1, "; ".join(reasons))
+    return joined, ReportEntry(where, "ok", fmt, 1)
+
+
+_FROM_ROW: Final = ("session_id", "sport", "kind", "title", "notes")
+_TOTALS: Final = ("distance_m", "duration_s", "moving_s", "avg_speed_mps")
+
+
+def _join(row: pd.Series, log: TrainingLog, where: str, fmt: str) -> _Joined:
+    """The row's session with the recording's times and totals, and its tables renamed."""
+    recorded = log.sessions.sort_values("start_utc", kind="stable").reset_index(drop=True)
+    session = recorded.iloc[0].copy()
+    start = session["start_utc"]
+    sid = row["session_id"]
+    offsets = {
+        old: (t - start).total_seconds()
+        for old, t in zip(recorded["session_id"], recorded["start_utc"], strict=True)
+    }
+    several = len(recorded) > 1
+    if several:
+        # the row's own totals describe the whole activity
+        for name in _TOTALS:
+            session[name] = row[name]
+    for name in _FROM_ROW:
+        session[name] = row[name]
+    for label, value in row.items():
+        name = str(label)
+        if name in session.index and _missing(session[name]) and not _missing(value):
+            session[name] = value
+    session["source"] = where
+    session["source_format"] = fmt
+
+    laps = log.laps.copy()
+    if several and len(laps):
+        laps["start_s"] = laps["start_s"] + laps["session_id"].map(offsets)
+    laps = laps.sort_values(["start_s"], kind="stable") if several else laps
+    laps["session_id"] = sid
+    laps["lap_index"] = np.arange(len(laps), dtype="int64")
+
+    samples = log.samples.copy()
+    if several and len(samples):
+        samples["t_s"] = samples["t_s"] + samples["session_id"].map(offsets)
+    samples["session_id"] = sid
+
+    sets = log.sets.copy()
+    sets["session_id"] = sid
+    sets["set_index"] = np.arange(len(sets), dtype="int64")
+    return _Joined(session, laps.reset_index(drop=True), samples, sets, fmt)
+
+
+def _missing(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return np.isnan(value)
+    return value is pd.NaT or value is pd.NA
+
+
+# -- activities.csv ------------------------------------------------------------------------
+
+
+_RECORD_COLUMNS: Final = (
+    "session_id",
+    "start_utc",
+    "sport",
+    "kind",
+    "distance_m",
+    "duration_s",
+    "moving_s",
+    "avg_speed_mps",
+    "avg_hr_bpm",
+    "ascent_m",
+    "rpe",
+    "title",
+    "notes",
+    "filename",
+)
+
+
+def _csv_rows(data: bytes, source: str) -> list[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise LogFormatError(source, f"is not a readable CSV ({exc})") from None
+
+
+def _norm(header: str) -> str:
+    return " ".join(header.replace("\ufeff", "").strip().lower().split())
+
+
+def _column_positions(header: Sequence[str]) -> dict[str, list[int]]:
+    """Canonical key -> the positions of its columns, in order (names repeat)."""
+    cols: dict[str, list[int]] = {}
+    for i, name in enumerate(header):
+        key = HEADERS.get(_norm(name))
+        if key is not None:
+            cols.setdefault(key, []).append(i)
+    return cols
+
+
+def _cell(row: Sequence[str], cols: dict[str, list[int]], key: str, which: int = 0) -> str:
+    positions = cols.get(key, [])
+    if len(positions) <= which or positions[which] >= len(row):
+        return ""
+    return row[positions[which]].strip()
+
+
+def _record(
+    row: Sequence[str], cols: dict[str, list[int]], number: int, comma_decimal: bool
+) -> dict[str, object]:
+    strava_type = _cell(row, cols, "type")
+    sport, kind = sport_of(strava_type)
+    activity_id = _cell(row, cols, "id")
+    distance = _number(_cell(row, cols, "distance", 1), comma_decimal)
+    if np.isnan(distance):
+        shown = _number(_cell(row, cols, "distance", 0), comma_decimal)
+        swim = any(w in strava_type.lower() for w in ("swim", "schwimm"))
+        distance = shown if swim else shown * 1000.0
+    elapsed = _number(_cell(row, cols, "elapsed_s"), comma_decimal)
+    moving = _number(_cell(row, cols, "moving_s"), comma_decimal)
+    rpe = _number(_cell(row, cols, "perceived_exertion"), comma_decimal)
+    filename = _cell(row, cols, "filename")
+    return {
+        "session_id": f"strava:{activity_id}" if activity_id else f"strava:row-{number}",
+        "start_utc": parse_strava_date(_cell(row, cols, "date")),
+        "sport": sport,
+        "kind": kind,
+        "distance_m": distance,
+        "duration_s": elapsed,
+        "moving_s": moving,
+        "avg_speed_mps": distance / moving if moving > 0 else np.nan,
+        "avg_hr_bpm": _number(_cell(row, cols, "average_heart_rate"), comma_decimal),
+        "ascent_m": _number(_cell(row, cols, "elevation_gain"), comma_decimal),
+        "rpe": rpe if 1 <= rpe <= 10 else np.nan,
+        "title": _cell(row, cols, "name") or None,
+        "notes": _cell(row, cols, "description") or None,
+        "filename": filename or None,
+    }
+
+
+def _unique(ids: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for sid in ids:
+        n = seen.get(sid, 0) + 1
+        seen[sid] = n
+        out.append(sid if n == 1 else f"{sid}-{n}")
+    return out
+
+
+def sport_of(strava_type: str) -> tuple[str, str | None]:
+    """The sport and kind of a Strava activity type.
+
+    Parameters
+    ----------
+    strava_type
+        ``Activity Type`` as exported (``Run``, ``Weight Training``, ``Yoga``, ``Ride`` ...).
+
+    Returns
+    -------
+    tuple of (str, str or None)
+        ``("run", None)`` for runs (the classifier gives the kind); ``("strength", type)``
+        for weight training, workouts and CrossFit; ``("mobility", "yoga" | "pilates" |
+        "stretching")``; else ``("cross", type)``, the type lower-cased. German and
+        run-together names (``Lauf``, ``Krafttraining``, ``WeightTraining``) are read as
+        their English types (:data:`TYPE_NAMES`).
+    """
+    t = " ".join(strava_type.strip().lower().split())
+    t = TYPE_NAMES.get(t, t)
+    if not t:
+        return "cross", None
+    if t in RUN_TYPES:
+        return "run", None
+    if t in STRENGTH_TYPES:
+        return "strength", t
+    if t in MOBILITY_KINDS:
+        return "mobility", MOBILITY_KINDS[t]
+    if "stretch" in t:
+        return "mobility", "stretching"
+    return "cross", t
+
+
+def parse_strava_date(text: str) -> pd.Timestamp | None:
+    """The UTC time of an ``Activity Date``, or ``None`` when it cannot be read.
+
+    Parameters
+    ----------
+    text
+        ``Jan 5, 2024, 7:03:12 AM``, ``05.01.2024, 07:03:12``, ``5. Jan. 2024, 07:03:12``,
+        ``2024-01-05 07:03:12`` or ISO 8601 with an offset.
+
+    Returns
+    -------
+    pandas.Timestamp or None
+        A UTC timestamp.
+    """
+    s = " ".join(text.strip().split())
+    if not s:
+        return None
+    try:
+        return _parse_date(s)
+    except ValueError:
+        return None
+
+
+def _parse_date(s: str) -> pd.Timestamp | None:
+    if m := _ISO.match(s):
+        y, mo, d, h, mi, sec, frac, off = m.groups()
+        stamp = pd.Timestamp(
+            f"{y}-{int(mo):02d}-{int(d):02d}T{int(h):02d}:{mi}:{sec or '00'}"
+            + (f".{frac}" if frac else "")
+        )
+        if off and off != "Z":
+            sign = 1 if off[0] == "+" else -1
+            digits = off[1:].replace(":", "")
+            stamp -= sign * pd.Timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        return stamp.tz_localize("UTC")
+    if m := _DMY.match(s):
+        d, mo, y, h, mi, sec = m.groups()
+        return _utc(int(y), int(mo), int(d), int(h), int(mi), int(sec or 0), None)
+    for pattern, month_first in ((_MDY_NAMED, True), (_DMY_NAMED, False)):
+        if m := pattern.match(s):
+            a, b, y, h, mi, sec, ampm = m.groups()
+            name, day = (a, b) if month_first else (b, a)
+            month = _month(name)
+            if month is None:
+                return None
+            return _utc(int(y), month, int(day), int(h), int(mi), int(sec or 0), ampm)
+    return None
+
+
+def _month(name: str) -> int | None:
+    n = name.lower().rstrip(".")
+    if n in _MONTHS:
+        return _MONTHS[n]
+    return _MONTHS.get(n[:3]) if len(n) >= 3 else None
+
+
+def _utc(y: int, mo: int, d: int, h: int, mi: int, s: int, ampm: str | None) -> pd.Timestamp:
+    if ampm is not None:
+        if not 1 <= h <= 12:
+            raise ValueError("hour out of range for AM/PM")
+        h = h % 12 + (12 if ampm.lower() == "p" else 0)
+    return pd.Timestamp(dt.datetime(y, mo, d, h, mi, s, tzinfo=dt.UTC))
+
+
+_NUMBER = re.compile(r"^[+-]?[\d.,]+$")
+
+
+def _number(text: str, comma_decimal: bool = False) -> float:
+    """A number written with the locale's separators (``1,234.5``, ``1.234,5``, ``7,86``)."""
+    s = text.replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("'", "")
+    if not s or not _NUMBER.match(s):
+        return float("nan")
+    if "," in s and "." in s:
+        decimal = "," if s.rfind(",") > s.rfind(".") else "."
+    elif "," in s or "." in s:
+        sep = "," if "," in s else "."
+        if s.count(sep) > 1:
+            decimal = "." if sep == "," else ","  # repeated: a thousands separator
+        elif len(s) - s.rfind(sep) - 1 != 3:
+            decimal = sep
+        else:  # one separator before exactly three digits: the locale decides
+            decimal = "," if comma_decimal else "."
+    else:
+        decimal = "."
+    thousands = "." if decimal == "," else ","
+    s = s.replace(thousands, "").replace(decimal, ".")
+    try:
+        return float(s)
+    except ValueError:
+        return float("nan")
+
+
+__all__ = [
+    "ACTIVITIES_CSV",
+    "HEADERS",
+    "is_strava_export",
+    "parse_activities_csv",
+    "parse_strava_date",
+    "read_strava_export",
+    "sport_of",
+]
