@@ -6,6 +6,7 @@ import csv
 import gzip
 import hashlib
 import io
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -293,7 +294,9 @@ def test_report_one_entry_per_file_plus_the_csv(export_path: Path) -> None:
     assert len(entries) == 1 + sum(1 for r in ROWS if r[-1])
     assert entries[0].path.endswith("activities.csv")
     assert entries[0].status == "ok"
-    by_name = {e.path.replace("\\", "/").split("export/")[-1].split("!")[-1]: e for e in entries}
+    root = str(export_path) + ("!" if export_path.suffix == ".zip" else os.sep)
+    assert all(e.path.startswith(root) for e in entries)
+    by_name = {e.path.removeprefix(root): e for e in entries}
     assert by_name[MISSING].status == "missing"
     assert by_name[MISSING].sessions == 0
     assert "1006" in (by_name[MISSING].message or "")
@@ -460,3 +463,86 @@ def test_runs_classify_from_the_csv_titles(fixtures: Path, tmp_path: Path) -> No
     log = read_strava_export(build_export(fixtures, tmp_path / "e", english_csv()), tz="UTC")
     classified = classify_runs(log.sessions, log.laps).set_index("session_id")
     assert classified.loc["strava:1001", "kind"] == "intervals"
+
+
+def test_a_multisport_recording_joins_into_its_rows_session(fixtures: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    (folder / "activities").mkdir(parents=True)
+    multisport = (fixtures / "fit/fr965_multisport_strength_run_strength.fit").read_bytes()
+    (folder / "activities" / "7.fit.gz").write_bytes(gzip.compress(multisport))
+    (folder / "activities.csv").write_bytes(
+        _csv(
+            [
+                "Activity ID",
+                "Activity Date",
+                "Activity Type",
+                "Elapsed Time",
+                "Distance",
+                "Filename",
+                "Distance",
+            ],
+            [
+                [
+                    "7",
+                    "Oct 1, 2025, 9:10:26 AM",
+                    "Workout",
+                    "3600",
+                    "5.00",
+                    "activities/7.fit.gz",
+                    "5000.0",
+                ]
+            ],
+        )
+    )
+    log = read_strava_export(folder, tz="UTC").validate()
+    assert list(log.sessions["session_id"]) == ["strava:7"]
+    assert log.sessions.loc[0, "sport"] == "strength"
+    assert log.sessions.loc[0, "distance_m"] == 5000.0
+    assert len(log.sets) > 0
+    assert log.samples["t_s"].is_monotonic_increasing
+    assert list(log.laps["lap_index"]) == list(range(len(log.laps)))
+    entry = log.report.entries[1]
+    assert entry.status == "partial"
+    assert entry.message and "sessions" in entry.message
+
+
+def test_an_unreadable_date_keeps_the_row_and_says_so() -> None:
+    data = _csv(
+        ["Activity ID", "Activity Date", "Activity Type", "Distance", "Filename", "Distance"],
+        [
+            ["1", "Jan 5, 2024, 11:30:00 PM", "Run", "5.00", "", "5000"],
+            ["2", "someday", "Run", "5.00", "", "5000"],
+        ],
+    )
+    table = parse_activities_csv(data, source="a.csv", tz="Europe/Berlin")
+    assert len(table) == 2
+    assert pd.isna(table.loc[1, "start_utc"])
+    # 23:30 UTC is the next day in Berlin
+    assert table.loc[0, "local_date"] == pd.Timestamp("2024-01-06")
+
+
+def test_an_undated_row_makes_the_csv_entry_partial(tmp_path: Path) -> None:
+    (tmp_path / "activities.csv").write_bytes(
+        _csv(
+            ["Activity ID", "Activity Date", "Activity Type", "Filename"],
+            [["1", "Jan 5, 2024, 7:03:12 AM", "Yoga", ""], ["2", "?", "Yoga", ""]],
+        )
+    )
+    log = read_strava_export(tmp_path, tz="UTC")
+    assert len(log.sessions) == 2
+    (entry,) = log.report.entries
+    assert entry.status == "partial"
+    assert entry.sessions == 2
+    assert entry.message and "row(s) 2" in entry.message
+
+
+def test_a_corrupt_member_is_skipped_and_its_row_kept(fixtures: Path, tmp_path: Path) -> None:
+    folder = build_export(fixtures, tmp_path / "export", english_csv())
+    (folder / "activities" / "1001.fit.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
+    archive = zip_folder(folder, tmp_path / "export.zip")
+    log = read_strava_export(archive, tz="UTC").validate()
+    assert len(log.sessions) == len(ROWS)
+    entry = next(e for e in log.report if e.path.endswith("1001.fit.gz"))
+    assert entry.status == "skipped"
+    assert entry.path == f"{archive}!activities/1001.fit.gz"
+    assert "strava:1001" not in set(log.samples["session_id"])
