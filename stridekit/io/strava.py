@@ -579,6 +579,7 @@ def _join(row: pd.Series, log: TrainingLog, where: str, fmt: str) -> _Joined:
     samples = log.samples.copy()
     if several and len(samples):
         samples["t_s"] = samples["t_s"] + samples["session_id"].map(offsets)
+        samples = samples.sort_values("t_s", kind="stable").reset_index(drop=True)
     samples["session_id"] = sid
 
     sets = log.sets.copy()
