@@ -160,3 +160,18 @@ def test_a_folder_of_fit_gpx_and_tcx_recordings(fixtures: Path, tmp_path: Path) 
         )
         == 14
     )
+
+
+def test_a_strava_export_zip_loads_classified_and_cached(fixtures: Path, tmp_path: Path) -> None:
+    from test_strava import build_export, english_csv, zip_folder
+
+    export = zip_folder(
+        build_export(fixtures, tmp_path / "export", english_csv()), tmp_path / "export.zip"
+    )
+    log = load_log(export, tz="UTC").validate()
+    runs = log.sessions[log.sessions["sport"] == "run"]
+    assert runs["session_id"].str.startswith("strava:").all()
+    assert runs["focus"].notna().all() and runs["reason"].notna().all()
+    assert any(e.status == "missing" for e in log.report)
+    again = load_log(export, tz="UTC")
+    pd.testing.assert_frame_equal(log.sessions, again.sessions)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from stridekit.analysis.classify import classify_runs
 from stridekit.errors import LogFormatError, StridekitError, UnknownFormatError
-from stridekit.io import cache, csvlog, detect, fit, gpx, safety, store, tcx
+from stridekit.io import cache, csvlog, detect, fit, gpx, safety, store, strava, tcx
 from stridekit.io.common import TzLike, resolve_tz
 from stridekit.log import TrainingLog
 from stridekit.report import ImportReport, ProgressCallback, ReportEntry
@@ -99,7 +99,8 @@ def load_log(
     use_cache: bool = True,
     progress: ProgressCallback | None = None,
 ) -> TrainingLog:
-    """Load a runner's log: a file or a folder (searched recursively) of recordings and CSVs.
+    """Load a runner's log: a file, a folder (searched recursively) of recordings and CSVs, a
+    Strava bulk export (the zip or its folder), or a folder written by ``stridekit import``.
 
     Files are recognised by content. Files that are not logs (``truth.json``, pictures,
     notes) are ignored; a log file that cannot be read is reported and the others are still
@@ -142,7 +143,12 @@ def load_log(
         if progress:
             progress(len(files), len(files), str(root))
         return hit
-    log = _parse_all(files, zone, progress)
+    if strava.is_strava_export(root):
+        log = _finish(strava.read_strava_export(root, tz=zone))
+        if progress:
+            progress(len(files), len(files), str(root))
+    else:
+        log = _parse_all(files, zone, progress)
     if use_cache:
         cache.store(key, log)
     return log
