@@ -37,7 +37,6 @@ Conventions
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import os
 from dataclasses import dataclass, field
@@ -46,14 +45,13 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
-from stridekit import schema
 from stridekit.errors import LogFormatError, UnsafeInputError
 from stridekit.exercises import normalize_exercise
 from stridekit.io import fit_profile as P
 from stridekit.io import safety
-from stridekit.io.common import TzLike, resolve_tz, session_key
+from stridekit.io.arrays import frame, local_dates, take_strings, unique_keys
+from stridekit.io.common import TzLike
 from stridekit.log import TrainingLog
 from stridekit.report import ImportReport, ReportEntry
 
@@ -659,8 +657,8 @@ def _build(dec: _Decoder, scan: _Scan, source: str, tz: TzLike) -> TrainingLog:
     for i, part in enumerate(parts):
         _finish_session(part, samples, rec_owner == i, lap_cols, lap_owner == i)
 
-    ids = _unique_keys([p.start_s for p in parts])
     start_ns = np.array([_to_ns(p.start_s) for p in parts], dtype=np.int64)
+    ids = unique_keys(start_ns.tolist())
     local = _local_dates(start_ns, _utc_offset(dec), tz)
     session_cols: dict[str, Any] = {
         "session_id": ids,
@@ -675,7 +673,7 @@ def _build(dec: _Decoder, scan: _Scan, source: str, tz: TzLike) -> TrainingLog:
     session_cols["source_format"] = [SOURCE_FORMAT] * len(parts)
     id_array = np.array(ids, dtype=object)
 
-    samples["session_id"] = _take_strings(ids, rec_owner)
+    samples["session_id"] = take_strings(ids, rec_owner)
     lap_cols["session_id"] = id_array[lap_owner]
     set_cols["session_id"] = id_array[set_owner[set_cols.pop("_row")]]
     problems = scan.problems
@@ -687,10 +685,10 @@ def _build(dec: _Decoder, scan: _Scan, source: str, tz: TzLike) -> TrainingLog:
         message="; ".join(problems) if problems else None,
     )
     return TrainingLog(
-        sessions=_frame("sessions", session_cols),
-        laps=_frame("laps", lap_cols),
-        samples=_frame("samples", samples),
-        sets=_frame("sets", set_cols),
+        sessions=frame("sessions", session_cols),
+        laps=frame("laps", lap_cols),
+        samples=frame("samples", samples),
+        sets=frame("sets", set_cols),
         report=ImportReport([entry]),
     )
 
@@ -1040,69 +1038,7 @@ def _local_dates(start_ns: np.ndarray, offset_s: float, tz: TzLike) -> np.ndarra
     if tz is None and not math.isnan(offset_s):
         shifted = start_ns + int(offset_s) * _NS
         return shifted.astype("datetime64[ns]").astype("datetime64[D]").astype("datetime64[ns]")
-    zone = resolve_tz(tz)
-    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    days = [
-        (epoch + dt.timedelta(microseconds=int(ns) // 1000)).astimezone(zone).date()
-        for ns in start_ns.tolist()
-    ]
-    return np.array(days, dtype="datetime64[D]").astype("datetime64[ns]")
-
-
-def _unique_keys(starts_s: list[float]) -> list[str]:
-    """Session keys from start times; a repeated key gets ``-2``, ``-3`` ... appended."""
-    seen: dict[str, int] = {}
-    out = []
-    for s in starts_s:
-        key = session_key(pd.Timestamp(_to_ns(s), unit="ns", tz="UTC"))
-        seen[key] = seen.get(key, 0) + 1
-        out.append(key if seen[key] == 1 else f"{key}-{seen[key]}")
-    return out
-
-
-_STR_DTYPE: Final = pd.api.types.pandas_dtype("str")
-_ARROW_STRINGS: Any = pd.arrays.ArrowStringArray  # its stubs lack the dtype argument
-
-
-def _strings(values: Any) -> Any:
-    """``values`` (``str`` or ``None``) as a pandas ``str`` array."""
-    if isinstance(values, np.ndarray):
-        values = values.tolist()
-    if getattr(_STR_DTYPE, "storage", None) == "pyarrow":
-        return _ARROW_STRINGS(pa.array(values, type=pa.large_string()), dtype=_STR_DTYPE)
-    return pd.array(values, dtype=_STR_DTYPE)  # pragma: no cover - pandas without pyarrow
-
-
-def _take_strings(values: list[str], index: np.ndarray) -> Any:
-    """``values[index]`` as a pandas ``str`` array, gathered by pyarrow (one row a sample)."""
-    if getattr(_STR_DTYPE, "storage", None) == "pyarrow":
-        taken = pa.array(values, type=pa.large_string()).take(pa.array(index))
-        return _ARROW_STRINGS(taken, dtype=_STR_DTYPE)
-    return _strings(np.array(values, dtype=object)[index])  # pragma: no cover
-
-
-def _frame(table: str, values: dict[str, Any]) -> pd.DataFrame:
-    """A frame of ``table`` with every schema column, in order, at its dtype."""
-    n = len(values["session_id"])
-    columns: dict[str, Any] = {}
-    for name, col in schema.TABLES[table].items():
-        value = values.get(name)
-        if col.dtype == "str":
-            if isinstance(value, pd.api.extensions.ExtensionArray):
-                columns[name] = value
-            else:
-                columns[name] = _strings([None] * n if value is None else value)
-        elif value is None:
-            columns[name] = (
-                np.full(n, _NAN)
-                if col.dtype == "float64"
-                else pd.Series(None, index=pd.RangeIndex(n), dtype=col.dtype).array
-            )
-        elif col.dtype in ("float64", "int64"):
-            columns[name] = np.asarray(value, dtype=col.dtype)
-        else:
-            columns[name] = value
-    return pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False)
+    return local_dates(start_ns.tolist(), tz)
 
 
 __all__ = ["MAX_MESSAGES", "fit_crc", "parse_fit", "read_fit"]

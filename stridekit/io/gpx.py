@@ -19,10 +19,10 @@ Conventions
 - Clock: a session's ``start_utc`` is its first point's time; ``samples.t_s`` counts
   seconds from it. Times without a zone are taken as UTC, as the GPX standard says.
 - Distance: ``samples.distance_m`` is the cumulative geodesic length of the track on the
-  WGS84 ellipsoid (see :func:`_wgs84_steps`), not counting the gaps between segments;
-  ``sessions.distance_m`` is its total. This is ``gpxpy``'s ``length_2d`` computed on the
-  ellipsoid instead of a sphere of the equatorial radius, which overstates north-south
-  distances by up to 0.7%.
+  WGS84 ellipsoid (see :func:`stridekit.io.arrays.wgs84_steps`), not counting the gaps
+  between segments; ``sessions.distance_m`` is its total. This is ``gpxpy``'s
+  ``length_2d`` computed on the ellipsoid instead of a sphere of the equatorial radius,
+  which overstates north-south distances by up to 0.7%.
 - Moving time: elapsed time less the gaps between segments (GPX records no timer time).
 - Extra column: ``samples.temperature_c`` holds the extension's ``atemp`` (or a ``temp``)
   [°C], NaN where absent; it follows the schema's columns. ``course`` and ``wtemp`` are not
@@ -38,45 +38,37 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 from lxml import etree
 
 from stridekit import schema
 from stridekit.errors import LogFormatError
 from stridekit.io import safety
-from stridekit.io.common import TzLike
-
-# The TCX reader's helpers for what both formats share: time parsing, number parsing, the
-# derived speed, climbs, time weights and building schema frames.
-from stridekit.io.tcx import (
-    _ascent,
-    _derived_speed,
-    _floats,
-    _frame,
-    _local_dates,
-    _parse_times,
-    _stack,
-    _unique_keys,
-    _weighted_mean,
-    _weights,
+from stridekit.io.arrays import (
+    LONG_STEP_M,
+    ascent,
+    derived_speed,
+    frame,
+    in_time_order,
+    number_table,
+    parse_times,
+    session_columns,
+    stack,
+    texts_by_row,
+    track_distance,
+    weighted_mean,
+    weights,
+    wgs84_steps,
 )
+from stridekit.io.common import TzLike
 from stridekit.log import TrainingLog
 from stridekit.report import ImportReport, ReportEntry
 
 SOURCE_FORMAT: Final = "gpx"
-WGS84_A_M: Final = 6_378_137.0
-"""Semi-major axis of the WGS84 ellipsoid [m]."""
-WGS84_F: Final = 1 / 298.257223563
-"""Flattening of the WGS84 ellipsoid [-]."""
-LONG_STEP_M: Final = 10_000.0
-"""Steps between points longer than this use Lambert's formula for long lines [m]."""
 TEMPERATURE_COLUMN: Final = "temperature_c"
 """The extra samples column holding the recorded temperature [°C]."""
 
 _NAN: Final = math.nan
-_E2: Final = WGS84_F * (2 - WGS84_F)
 _FIX_TIMES: Final = "export the GPX with times"
 _FIX: Final = "export the activity again as GPX (or FIT) from the watch's app"
 
@@ -286,64 +278,18 @@ def _points(track: _RawTrack) -> tuple[pa.Array, dict[str, np.ndarray], np.ndarr
     n = int(rows_before[-1]) if len(codes) else 0
     row = rows_before - 1
     segment = np.cumsum(codes == _SEGMENT)[opens] - 1
-    time_mask = (codes == _TIME) & (row >= 0)
-    time_rows = row[time_mask]
-    time_texts = texts.filter(pa.array(time_mask))
-    if len(time_rows) == n and (n == 0 or (np.diff(time_rows) == 1).all()):
-        times = time_texts
-    else:  # points without (or with two) times: scatter into one row per point
-        objects = np.full(n, None, dtype=object)
-        objects[time_rows] = time_texts.to_numpy(zero_copy_only=False)
-        times = pa.array(objects, type=pa.string())
+    times = texts_by_row(texts, (codes == _TIME) & (row >= 0), row, n)
     # Every numeric text parsed in one call, scattered into one row per column.
     field_of = _FIELD[codes]
     numeric = (field_of >= 0) & (row >= 0)
-    field_of = field_of[numeric]
-    numeric_texts = texts.filter(pa.array(numeric))
-    try:
-        values = _arrow_cast(numeric_texts, pa.float64()).to_numpy(zero_copy_only=False)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        # Some text is not a plain number: parse column by column, NaN for what is unreadable.
-        values = np.full(len(field_of), _NAN)
-        objects = numeric_texts.to_numpy(zero_copy_only=False)
-        for i in range(len(_COLUMNS)):
-            mask = field_of == i
-            if mask.any():
-                values[mask] = _floats(objects[mask])
-    table = np.full((len(_COLUMNS), n), _NAN)
-    table[field_of, row[numeric]] = values
-    table[~np.isfinite(table)] = _NAN
+    table = number_table(
+        texts.filter(pa.array(numeric)), field_of[numeric], row[numeric], (len(_COLUMNS), n)
+    )
     return times, dict(zip(_COLUMNS, table, strict=True)), segment
 
 
-def _arrow_cast(texts: pa.Array, to: pa.DataType) -> pa.Array:
-    """``texts`` cast by arrow's C parsers, retried without surrounding whitespace.
-
-    Raises
-    ------
-    pyarrow.ArrowInvalid
-        When some text does not read even once trimmed.
-    """
-    try:
-        return pc.cast(texts, to)
-    except pa.ArrowInvalid:
-        return pc.cast(pc.utf8_trim_whitespace(texts), to)
-
-
-def _times_ns(times: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """ISO 8601 texts as UTC nanoseconds since the epoch, and which of them were readable.
-
-    Arrow's parser reads what devices write (``Z`` or an offset, any number of fractional
-    digits, mixed within a file) in one vectorised call; anything else (times without a
-    zone, odd layouts) goes to pandas through the TCX reader's parser.
-    """
-    try:
-        stamps = _arrow_cast(times, pa.timestamp("ns", tz="UTC"))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return _parse_times(times.to_numpy(zero_copy_only=False))
-    ok = ~np.asarray(stamps.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    ns = np.asarray(stamps.cast(pa.int64()).fill_null(0).to_numpy(), dtype=np.int64)
-    return ns, ok
+# The name tests/test_gpx.py imports; the geodesic is shared by every reader.
+_wgs84_steps = wgs84_steps
 
 
 # --------------------------------------------------------------------------- computing
@@ -373,16 +319,11 @@ def _build(
     track: _RawTrack, file_name: str | None, file_desc: str | None, source: str
 ) -> _Part | None:
     times, cols, segment = _points(track)
-    t_ns, ok = _times_ns(times)
+    t_ns, ok = parse_times(times)
     if not ok.any():
         return None
-    if not ok.all():
-        t_ns, segment = t_ns[ok], segment[ok]
-        cols = {k: v[ok] for k, v in cols.items()}
-    if len(t_ns) > 1 and (np.diff(t_ns) < 0).any():
-        order = np.argsort(t_ns, kind="stable")
-        t_ns, segment = t_ns[order], segment[order]
-        cols = {k: v[order] for k, v in cols.items()}
+    t_ns, cols = in_time_order(t_ns, ok, {**cols, "segment": segment})
+    segment = cols.pop("segment")
     start_ns = int(t_ns[0])
     t_s = (t_ns - start_ns) / 1e9
     sport = _sport(track.type)
@@ -402,12 +343,12 @@ def _samples(
 ) -> tuple[dict[str, Any], float]:
     """The samples' columns, and the moving time (elapsed less the gaps between segments)."""
     lat, lon = cols["lat"], cols["lon"]
-    dist = _track_distance(lat, lon, segment)
+    dist = track_distance(lat, lon, segment)
     bounds = _segment_bounds(segment)
     speed = cols["speed"]
     if np.isnan(speed).any():
         derived = np.concatenate(
-            [_derived_speed(t_s[a:b], dist[a:b]) for a, b in itertools.pairwise(bounds)]
+            [derived_speed(t_s[a:b], dist[a:b]) for a, b in itertools.pairwise(bounds)]
         )
         speed = np.where(np.isnan(speed), derived, speed)
     moving = float(sum(t_s[b - 1] - t_s[a] for a, b in itertools.pairwise(bounds)))
@@ -429,78 +370,6 @@ def _samples(
     return samples, moving
 
 
-def _track_distance(lat: np.ndarray, lon: np.ndarray, segment: np.ndarray) -> np.ndarray:
-    """Cumulative WGS84 distance along the positions, gaps between segments left out [m].
-
-    Points without a position stay where the runner last was; points before the first
-    position have no distance (NaN).
-    """
-    out = np.full(len(lat), _NAN)
-    valid = ~(np.isnan(lat) | np.isnan(lon))
-    if not valid.any():
-        return out
-    steps = _wgs84_steps(lat[valid], lon[valid])
-    seg = segment[valid]
-    steps[seg[1:] != seg[:-1]] = 0.0
-    out[valid] = np.concatenate([[0.0], np.cumsum(steps)])
-    if not valid.all():
-        out = pd.Series(out).ffill().to_numpy()
-    return out
-
-
-def _wgs84_steps(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Geodesic distances on the WGS84 ellipsoid between consecutive positions [m].
-
-    Parameters
-    ----------
-    lat, lon
-        Positions [degrees], without NaN.
-
-    Returns
-    -------
-    numpy.ndarray
-        One distance fewer than positions [m].
-
-    Notes
-    -----
-    Steps up to :data:`LONG_STEP_M` (all of a recorded track's, in practice) use the
-    ellipsoid's meridional and prime-vertical radii of curvature at the mid-latitude, which
-    agrees with the exact geodesic to better than 1e-7 relative at that length (the error
-    grows with the square of the length). Longer steps use Lambert's formula for long lines,
-    good to about 10 m over thousands of kilometres.
-    """
-    phi = np.radians(lat)
-    lam = np.radians(lon)
-    d_phi = np.diff(phi)
-    d_lam = np.diff(lam)
-    d_lam = (d_lam + np.pi) % (2 * np.pi) - np.pi  # across the antimeridian
-    mid = phi[:-1] + d_phi / 2
-    w2 = 1.0 - _E2 * np.sin(mid) ** 2
-    prime_vertical = WGS84_A_M / np.sqrt(w2)
-    meridional = prime_vertical * (1.0 - _E2) / w2
-    steps = np.hypot(meridional * d_phi, prime_vertical * np.cos(mid) * d_lam)
-    long = steps > LONG_STEP_M
-    if long.any():
-        i = np.flatnonzero(long)
-        steps[i] = _lambert(phi[i], lam[i], phi[i + 1], lam[i + 1])
-    return steps
-
-
-def _lambert(phi1: np.ndarray, lam1: np.ndarray, phi2: np.ndarray, lam2: np.ndarray) -> np.ndarray:
-    """Lambert's formula for long lines on the WGS84 ellipsoid [m] (angles in radians)."""
-    b1 = np.arctan((1 - WGS84_F) * np.tan(phi1))
-    b2 = np.arctan((1 - WGS84_F) * np.tan(phi2))
-    h = np.sin((b2 - b1) / 2) ** 2 + np.cos(b1) * np.cos(b2) * np.sin((lam2 - lam1) / 2) ** 2
-    sigma = 2 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-    p = (b1 + b2) / 2
-    q = (b2 - b1) / 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = (sigma - np.sin(sigma)) * np.sin(p) ** 2 * np.cos(q) ** 2 / np.cos(sigma / 2) ** 2
-        y = (sigma + np.sin(sigma)) * np.cos(p) ** 2 * np.sin(q) ** 2 / np.sin(sigma / 2) ** 2
-    out = WGS84_A_M * (sigma - WGS84_F / 2 * (np.nan_to_num(x) + np.nan_to_num(y)))
-    return np.asarray(out, dtype=np.float64)
-
-
 def _session(
     track: _RawTrack,
     sport: str,
@@ -514,10 +383,10 @@ def _session(
     dist = samples["distance_m"][~np.isnan(samples["distance_m"])]
     distance = float(dist[-1] - dist[0]) if len(dist) else _NAN
     speed = distance / moving if moving > 0 else _NAN
-    weights = _weights(t_s)
+    w = weights(t_s)
     hr = samples["hr_bpm"]
     cadence_samples = samples["cadence_spm"]
-    cadence = _weighted_mean(cadence_samples, weights, cadence_samples > 0)
+    cadence = weighted_mean(cadence_samples, w, cadence_samples > 0)
     step = speed / (cadence / 60.0) if cadence > 0 and not math.isnan(speed) else _NAN
     return {
         "sport": sport,
@@ -527,10 +396,10 @@ def _session(
         "duration_s": float(t_s[-1]),
         "moving_s": moving,
         "avg_speed_mps": speed,
-        "avg_hr_bpm": _weighted_mean(hr, weights, hr > 0),
+        "avg_hr_bpm": weighted_mean(hr, w, hr > 0),
         "avg_cadence_spm": cadence,
         "avg_step_m": step,
-        "ascent_m": _ascent(samples["altitude_m"]),
+        "ascent_m": ascent(samples["altitude_m"]),
         "title": track.name or file_name,
         "notes": track.desc or file_desc,
         "source": source,
@@ -542,20 +411,15 @@ def _session(
 
 
 def _assemble(parts: list[_Part], *, raw_count: int, source: str, tz: TzLike) -> TrainingLog:
-    ids = _unique_keys([p.start_ns for p in parts])
     # Frames are built in one constructor call each, from whole columns already at the
     # schema's dtypes and in its order, so TrainingLog's schema.conform has nothing to do.
-    start = pd.DatetimeIndex(np.array([p.start_ns for p in parts], dtype="datetime64[ns]"))
-    session_cols: dict[str, Any] = {"session_id": ids, "start_utc": start.tz_localize("UTC")}
-    session_cols["local_date"] = _local_dates([p.start_ns for p in parts], tz)
-    for name in parts[0].session:
-        session_cols[name] = [p.session[name] for p in parts]
-    sessions = _frame("sessions", session_cols)
+    session_cols = session_columns([p.start_ns for p in parts], [p.session for p in parts], tz)
+    ids = session_cols["session_id"]
     lengths = [len(p.time_ns) for p in parts]
-    samples_cols = _stack([p.samples for p in parts], ids, lengths)
-    time_utc = pd.DatetimeIndex(np.concatenate([p.time_ns for p in parts]).astype("datetime64[ns]"))
-    samples_cols["time_utc"] = time_utc.tz_localize("UTC")
-    samples = _frame("samples", samples_cols)
+    time_ns = [p.time_ns for p in parts]
+    samples_cols = stack([p.samples for p in parts], ids, lengths, time_ns)
+    sessions = frame("sessions", session_cols)
+    samples = frame("samples", samples_cols)
     samples[TEMPERATURE_COLUMN] = np.asarray(samples_cols[TEMPERATURE_COLUMN], dtype=np.float64)
     laps = schema.empty("laps")
     skipped = raw_count - len(parts)
