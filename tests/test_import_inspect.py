@@ -86,11 +86,12 @@ def test_drop_positions_and_refusals(tmp_path: Path) -> None:
 
 def test_inspect_json_contract(fixtures: Path) -> None:
     tcx = fixtures / "tcx" / "garmin_run_2012_3laps_distance_trigger.tcx"
-    broken = fixtures / "fit" / "invalid" / "activity-settings-nodata.fit"
-    result = stridekit("inspect", str(FIRST_RUN), str(tcx), str(broken), "--json")
+    truncated = fixtures / "fit" / "invalid" / "activity-settings-nodata.fit"
+    broken = fixtures / "fit" / "Settings.fit"  # settings, no activity
+    result = stridekit("inspect", str(FIRST_RUN), str(tcx), str(truncated), str(broken), "--json")
     assert result.returncode == 1, "one file is an error"
     listed = json.loads(result.stdout)
-    assert [r["path"] for r in listed] == [str(FIRST_RUN), str(tcx), str(broken)]
+    assert [r["path"] for r in listed] == [str(FIRST_RUN), str(tcx), str(truncated), str(broken)]
     for r in listed:
         assert set(r) == {"path", "format", "status", "error", "sessions"}
         for s in r["sessions"]:
@@ -109,6 +110,9 @@ def test_inspect_json_contract(fixtures: Path) -> None:
     assert garmin["laps"] == 3 and garmin["samples"] == 384
     assert garmin["distance_m"] == pytest.approx(4689.2, abs=0.05)
     assert garmin["start_utc"].endswith("Z")
-    assert listed[2]["status"] == "error" and listed[2]["error"]
-    ok = stridekit("inspect", str(tcx), "--json")
+    assert listed[2]["status"] == "partial" and "truncated" in listed[2]["error"]
+    assert listed[2]["sessions"], "what was readable is kept"
+    assert listed[3]["status"] == "error" and listed[3]["error"]
+    assert listed[3]["sessions"] == []
+    ok = stridekit("inspect", str(tcx), str(truncated), "--json")
     assert ok.returncode == 0 and "Traceback" not in ok.stderr
