@@ -14,6 +14,7 @@ import struct
 import warnings
 from pathlib import Path
 
+import fitdecode
 import numpy as np
 import pandas as pd
 import pytest
@@ -51,7 +52,6 @@ def _all_fit(fixtures: Path) -> list[Path]:
 
 def _reference_records(path: Path) -> list[dict[str, object]]:
     """The ``record`` messages of ``path`` as fitdecode decodes them (up to any error)."""
-    fitdecode = pytest.importorskip("fitdecode")
     rows: list[dict[str, object]] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

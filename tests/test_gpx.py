@@ -13,6 +13,7 @@ import math
 import re
 from pathlib import Path
 
+import gpxpy
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,8 +23,6 @@ from stridekit import schema
 from stridekit.errors import LogFormatError, UnsafeInputError
 from stridekit.io.gpx import TEMPERATURE_COLUMN, _wgs84_steps, parse_gpx, read_gpx
 from stridekit.log import TrainingLog
-
-gpxpy = pytest.importorskip("gpxpy")
 
 YEAR = "year-of-runs"
 POLAR = "polar_m400_run_no_extensions.gpx"
