@@ -13,8 +13,6 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from stridekit.analysis.classify import SPEED_KINDS
-
 DateLike = pd.Timestamp | dt.date | str | None
 
 SPEED_RUNS_ADVICE: Final = (1, 2)
@@ -145,8 +143,3 @@ def weekly_volume(
     table = grouped.reindex(index).fillna(0.0)
     table["sessions"] = table["sessions"].astype("int64")
     return table.reset_index()[columns]
-
-
-def is_speed_kind(kind: str) -> bool:
-    """Whether a run kind counts as a speed day."""
-    return kind in SPEED_KINDS
