@@ -37,7 +37,10 @@ class TrainingLog:
     def __post_init__(self) -> None:
         for name in schema.table_names():
             setattr(self, name, schema.conform(getattr(self, name), name))
-        self.sessions = self.sessions.sort_values("start_utc", kind="stable").reset_index(drop=True)
+        if not self.sessions["start_utc"].is_monotonic_increasing:
+            self.sessions = self.sessions.sort_values("start_utc", kind="stable").reset_index(
+                drop=True
+            )
 
     def validate(self) -> TrainingLog:
         """Check every table against the schema; return ``self``.
