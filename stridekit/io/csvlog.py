@@ -133,24 +133,8 @@ def parse_sessions_csv(data: bytes, *, source: str = "<bytes>", tz: TzLike = Non
         day = cell.parse("date", _date, required=True)
         clock = cell.parse("start", _clock_time) or pd.Timedelta(0)
         start = (day + clock).tz_localize(zone, ambiguous=True, nonexistent="shift_forward")
-        unit = (cell.text("distance_unit") or "km").lower()
-        if unit not in _UNITS_M:
-            raise LogFormatError(
-                source,
-                f"{unit!r} is not a distance unit",
-                line=line,
-                column="distance_unit",
-                fix="use m, km or mi",
-            )
-        rpe = cell.parse("rpe", _number)
-        if rpe is not None and not 0 <= rpe <= 10:
-            raise LogFormatError(
-                source,
-                f"{rpe:g} is outside 1 to 10",
-                line=line,
-                column="rpe",
-                fix="rate perceived exertion from 1 (very easy) to 10 (maximal)",
-            )
+        unit = cell.parse("distance_unit", _unit) or "km"
+        rpe = cell.parse("rpe", _rpe)
         duration = cell.parse("duration", _duration)
         rows.append(
             {
@@ -337,6 +321,21 @@ def _duration(value: str) -> float:
     unit = (amount[2] or "min").lower()
     scale = 3600.0 if unit.startswith("h") else 60.0 if unit.startswith("m") else 1.0
     return float(amount[1].replace(",", ".")) * scale
+
+
+def _unit(value: str) -> str:
+    if value.lower() not in _UNITS_M:
+        raise ValueError("is not a distance unit; use m, km or mi")
+    return value.lower()
+
+
+def _rpe(value: str) -> float:
+    rating = _number(value)
+    if not 1 <= rating <= 10:
+        raise ValueError(
+            "is outside 1 to 10; rate perceived exertion from 1 (very easy) to 10 (maximal)"
+        )
+    return rating
 
 
 def _number(value: str) -> float:
