@@ -21,7 +21,8 @@ from conftest import FIXTURES
 
 from stridekit import schema
 from stridekit.errors import LogFormatError, UnsafeInputError
-from stridekit.io.gpx import TEMPERATURE_COLUMN, _wgs84_steps, parse_gpx, read_gpx
+from stridekit.io.arrays import wgs84_steps
+from stridekit.io.gpx import TEMPERATURE_COLUMN, parse_gpx, read_gpx
 from stridekit.log import TrainingLog
 
 YEAR = "year-of-runs"
@@ -217,7 +218,7 @@ def test_distance_is_the_wgs84_geodesic_length(fixtures: Path) -> None:
 def test_geodesic_steps_agree_with_vincenty(
     lat1: float, lon1: float, lat2: float, lon2: float
 ) -> None:
-    ours = float(_wgs84_steps(np.array([lat1, lat2]), np.array([lon1, lon2]))[0])
+    ours = float(wgs84_steps(np.array([lat1, lat2]), np.array([lon1, lon2]))[0])
     reference = _vincenty(lat1, lon1, lat2, lon2)
     # Lambert's formula (long steps) is good to about 10 m over thousands of km.
     tolerance = 1e-6 * reference + (1e-4 * reference if reference > 10_000 else 1e-6)

@@ -390,7 +390,7 @@ def test_time_layouts_read_the_same(fixtures: Path, fmt: str) -> None:
 
 
 def test_time_fast_path_matches_pandas() -> None:
-    from stridekit.io.tcx import _parse_times
+    from stridekit.io.arrays import parse_times
 
     texts = np.array(
         [
@@ -404,12 +404,12 @@ def test_time_fast_path_matches_pandas() -> None:
     )
     for frac in ("", ".1", ".123", ".123456", ".123456789"):
         values = np.array([t[:-1] + frac + "Z" for t in texts], dtype=object)
-        ns, ok = _parse_times(values)
+        ns, ok = parse_times(values)
         expected = pd.to_datetime(values, utc=True, format="ISO8601")
         assert ok.all()
         np.testing.assert_array_equal(ns, expected.as_unit("ns").asi8)
     # Invalid dates are missing, as pandas has them, and do not spoil the others.
-    ns, ok = _parse_times(np.array(["2012-02-30T10:00:00Z", "2012-02-29T10:00:00Z"], dtype=object))
+    ns, ok = parse_times(np.array(["2012-02-30T10:00:00Z", "2012-02-29T10:00:00Z"], dtype=object))
     assert list(ok) == [False, True]
     assert ns[1] == pd.Timestamp("2012-02-29T10:00:00Z").value
 

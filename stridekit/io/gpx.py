@@ -58,7 +58,6 @@ from stridekit.io.arrays import (
     track_distance,
     weighted_mean,
     weights,
-    wgs84_steps,
 )
 from stridekit.io.common import TzLike
 from stridekit.log import TrainingLog
@@ -286,10 +285,6 @@ def _points(track: _RawTrack) -> tuple[pa.Array, dict[str, np.ndarray], np.ndarr
         texts.filter(pa.array(numeric)), field_of[numeric], row[numeric], (len(_COLUMNS), n)
     )
     return times, dict(zip(_COLUMNS, table, strict=True)), segment
-
-
-# The name tests/test_gpx.py imports; the geodesic is shared by every reader.
-_wgs84_steps = wgs84_steps
 
 
 # --------------------------------------------------------------------------- computing

@@ -351,10 +351,6 @@ def _time_ns(text: str | None) -> int | None:
     return int(ts.as_unit("ns").value)
 
 
-# The name tests/test_tcx.py imports; the parser is shared by every reader.
-_parse_times = parse_times
-
-
 def _build(act: _RawActivity, source: str) -> _Part | None:
     times, cols, rows_before = _points(act)
     t_ns, ok = parse_times(times)
