@@ -36,7 +36,12 @@ def _serve(args: argparse.Namespace) -> int:
         f"Serving the dashboards at http://127.0.0.1:{args.port}/voila/render/overview.ipynb",
         file=sys.stderr,
     )
-    serve(args.log, port=args.port, progress=_Bar("reading the log"))
+    serve(
+        args.log,
+        port=args.port,
+        max_upload_mb=args.max_upload_mb,
+        progress=_Bar("reading the log"),
+    )
     return 0
 
 
@@ -83,10 +88,20 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0 if all(r["status"] in ("ok", "partial") for r in results) else 1
 
 
+def _positive_mb(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of megabytes") from None
+    if not 0 < value <= 2048:
+        raise argparse.ArgumentTypeError(f"{text} MB: give a size above 0 and at most 2048")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line's parser."""
     from stridekit.sample import DEFAULT_SEED, DEFAULT_WEEKS
-    from stridekit.serve import DEFAULT_PORT
+    from stridekit.serve import DEFAULT_MAX_UPLOAD_MB, DEFAULT_PORT
 
     top = argparse.ArgumentParser(prog="stridekit", description=__doc__)
     top.add_argument("--version", action="version", version=f"stridekit {__version__}")
@@ -97,6 +112,13 @@ def parser() -> argparse.ArgumentParser:
         "log", nargs="?", type=Path, help="a log folder or file (default: the bundled sample)"
     )
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="default %(default)s")
+    serve.add_argument(
+        "--max-upload-mb",
+        type=_positive_mb,
+        default=DEFAULT_MAX_UPLOAD_MB,
+        metavar="MB",
+        help="largest file a visitor may upload, in megabytes (default %(default)s)",
+    )
     serve.set_defaults(run=_serve)
 
     imp = sub.add_parser("import", help="read a log once and store it as Parquet tables")

@@ -12,6 +12,20 @@ from stridekit.report import ProgressCallback
 
 DEFAULT_PORT = 8866
 
+DEFAULT_MAX_UPLOAD_MB = 200.0
+"""The largest upload a visitor may send [MB], unless ``--max-upload-mb`` says otherwise."""
+
+MAX_UPLOAD_ENV = "STRIDEKIT_MAX_UPLOAD_MB"
+"""Tells the dashboards' kernels the upload cap [MB]."""
+
+_WEBSOCKET_MARGIN = 16 * 2**20
+"""Room for the widget message around an uploaded file's bytes [bytes]."""
+
+
+def websocket_limit(max_upload_mb: float) -> int:
+    """The websocket message limit that lets an upload of ``max_upload_mb`` through [bytes]."""
+    return int(max_upload_mb * 2**20) + _WEBSOCKET_MARGIN
+
 
 def voila_argv(dashboards: Path, *, port: int) -> list[str]:
     """Voila's command line for serving ``dashboards`` on 127.0.0.1:``port``."""
@@ -46,8 +60,13 @@ def prepare(log: str | Path | None, progress: ProgressCallback | None = None) ->
     return chosen
 
 
-def run_voila(root: Path, *, port: int = DEFAULT_PORT) -> None:
+def run_voila(
+    root: Path, *, port: int = DEFAULT_PORT, max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
+) -> None:
     """Run Voila on the notebooks under ``root`` until interrupted.
+
+    The websocket message limit is raised so that an upload of ``max_upload_mb`` gets through
+    (tornado's default is 10 MB), and the kernels learn the cap from ``STRIDEKIT_MAX_UPLOAD_MB``.
 
     Voila also serves the installed plotly's ``plotly.min.js`` at
     ``/voila/static/plotly.min.js``, where the dashboards' charts fetch it (see
@@ -68,14 +87,19 @@ def run_voila(root: Path, *, port: int = DEFAULT_PORT) -> None:
             )
             return [plotly_js, *super().init_handlers()]
 
+    os.environ[MAX_UPLOAD_ENV] = f"{max_upload_mb:g}"
     sys.argv = ["voila"]
-    DashboardVoila.launch_instance(argv=voila_argv(root, port=port))
+    DashboardVoila.launch_instance(
+        argv=voila_argv(root, port=port),
+        tornado_settings={"websocket_max_message_size": websocket_limit(max_upload_mb)},
+    )
 
 
 def serve(
     log: str | Path | None = None,
     *,
     port: int = DEFAULT_PORT,
+    max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB,
     progress: ProgressCallback | None = None,
 ) -> None:
     """Serve every dashboard on ``log`` until interrupted.
@@ -83,4 +107,4 @@ def serve(
     Pages are at ``http://127.0.0.1:PORT/voila/render/<name>.ipynb``.
     """
     prepare(log, progress)
-    run_voila(paths.dashboards_dir(), port=port)
+    run_voila(paths.dashboards_dir(), port=port, max_upload_mb=max_upload_mb)
