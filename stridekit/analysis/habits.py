@@ -211,7 +211,9 @@ def mobility_sessions(
     )
     gap = np.where(found, gap, np.nan)
     warm = np.isfinite(gap) & (gap <= warm_within_s)
-    after = np.where(warm, work["session_id"].to_numpy()[idx] if len(order) else "", None)
+    names = work["session_id"].to_numpy(dtype=object)[idx] if len(order) else np.array([])
+    after: list[str | None] = [n if w else None for n, w in zip(names, warm, strict=False)]
+    after += [None] * (len(warm) - len(after))
     kind = mob["kind"].fillna("other").astype("str")
     kind = kind.where(kind.isin(MOBILITY_KINDS), "other")
     return pd.DataFrame(
