@@ -1,4 +1,8 @@
-"""The landing page: the weekly volume by kind of session, headline numbers, and links."""
+"""The landing page: the weekly volume by kind of session, headline numbers, and links.
+
+It is where a visitor brings their own log: the "Use your own log" area holds the upload
+control (:mod:`stridekit.dashboard.upload`), and a successful upload redraws the page on it.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ import plotly.graph_objects as go
 
 from stridekit import charts
 from stridekit.analysis.weekly import in_range, weekly_volume
-from stridekit.dashboard.common import View, chart_page, open_log, view_from
+from stridekit.dashboard.common import Controls, View, chart_page, open_log, page, view_from
+from stridekit.dashboard.upload import UploadPanel
 from stridekit.log import TrainingLog
 from stridekit.units import distance_in, format_duration
 
@@ -33,10 +38,36 @@ def headline(log: TrainingLog, view: View) -> str:
     distance = distance_in(float(runs["distance_m"].sum()), view.units)
     first, last = shown["local_date"].min(), shown["local_date"].max()
     return (
-        f"<p>{len(shown)} sessions ({sports}) from {first:%d %b %Y} to {last:%d %b %Y}: "
+        f"<p>{len(shown)} session{'s' if len(shown) != 1 else ''} ({sports}) "
+        f"from {first:%d %b %Y} to {last:%d %b %Y}: "
         f"{distance:,.0f} {view.units} of running in "
         f"{format_duration(float(runs['duration_s'].sum()))}.</p>"
     )
+
+
+UPLOAD_TITLE = "Use your own log"
+
+
+def body(log: TrainingLog, view: View, notes: list[str] | None = None) -> list[widgets.Widget]:
+    """The page's parts for ``log``: header, controls, headline and chart."""
+    built = chart_page(
+        log,
+        view,
+        lambda v: figures(log, v),
+        key="overview",
+        title="Your training at a glance",
+        subtitle="Every session of the log, week by week, coloured by kind.",
+        notes=notes,
+        text=lambda v: headline(log, v),
+    )
+    return list(built.children)
+
+
+def upload_area(panel: UploadPanel) -> widgets.Accordion:
+    """The collapsible "Use your own log" area around the upload control."""
+    area = widgets.Accordion([panel], titles=(UPLOAD_TITLE,), selected_index=None)
+    area.add_class("stridekit-upload-area")
+    return area
 
 
 def app(
@@ -46,16 +77,26 @@ def app(
     end: str | dt.date | None = None,
     units: str = "km",
 ) -> widgets.VBox:
-    """The overview dashboard as a widget (parameters as for every dashboard)."""
+    """The overview dashboard as a widget (parameters as for every dashboard).
+
+    Below the header, "Use your own log" holds the upload control; after a successful upload
+    the page is rebuilt on the uploaded log, over its whole date range, in the units shown.
+    """
     data = open_log(log)
     view, notes = view_from(start, end, units)
-    return chart_page(
-        data,
-        view,
-        lambda v: figures(data, v),
-        key="overview",
-        title="Your training at a glance",
-        subtitle="Every session of the log, week by week, coloured by kind.",
-        notes=notes,
-        text=lambda v: headline(data, v),
-    )
+    panel = UploadPanel()
+    area = upload_area(panel)
+    frame = page()
+
+    def show(parts: list[widgets.Widget]) -> None:
+        frame.children = (parts[0], area, *parts[1:])
+
+    def switch(new_log: TrainingLog) -> None:
+        controls = [c for c in frame.children if isinstance(c, Controls)]
+        shown_units = controls[0].view.units if controls else view.units
+        show(body(new_log, View(units=shown_units)))
+
+    panel.subscribe(switch)
+    show(body(data, view, notes))
+    frame.upload = panel
+    return frame
