@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from stridekit import schema
-from stridekit.errors import LogFormatError, StridekitError
+from stridekit.errors import LogFormatError, StridekitError, UnsafeInputError
 from stridekit.exercises import EXERCISES, normalize_exercise
 from stridekit.io import safety
 from stridekit.io.common import TzLike, resolve_tz
@@ -261,7 +261,7 @@ class _FolderExport(_Export):
         self.names = sorted(
             p.relative_to(root).as_posix()
             for p in root.rglob("*")
-            if p.is_file() and not any(s.startswith(".") for s in p.relative_to(root).parts)
+            if p.is_file() and not _hidden(p.relative_to(root).as_posix())
         )
 
     def locate(self, name: str) -> str:
@@ -280,7 +280,11 @@ class _ZipExport(_Export):
     def __init__(self, path: Path, archive: zipfile.ZipFile) -> None:
         self.path = path
         self.archive = archive
-        self.members = {info.filename: info for info in safety.check_zip(archive, path)}
+        self.members = {
+            info.filename: info
+            for info in safety.check_zip(archive, path)
+            if not _hidden(info.filename)
+        }
         self.names = sorted(self.members)
 
     def locate(self, name: str) -> str:
@@ -289,10 +293,11 @@ class _ZipExport(_Export):
     def read(self, name: str, max_bytes: int) -> bytes:
         info = self.members[name]
         if info.file_size > max_bytes:
-            raise LogFormatError(
+            raise UnsafeInputError(
                 self.locate(name),
-                f"is {info.file_size:,} bytes, over the cap of {max_bytes:,} bytes",
-                fix="unpack the export and read the folder",
+                f"is {info.file_size:,} bytes, over the cap of {max_bytes:,} bytes "
+                "(stridekit.io.garmin.MAX_JSON_BYTES)",
+                fix="no summary file is this large; export your Garmin data again",
             )
         return safety.read_member(self.archive, info, self.path)
 
@@ -301,6 +306,14 @@ class _ZipExport(_Export):
         data = safety.read_member(self.archive, self.members[name], self.path)
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             yield zf
+
+
+def _hidden(name: str) -> bool:
+    """Hidden files and macOS resource forks (``.DS_Store``, ``__MACOSX/``), never data."""
+    return any(
+        part.startswith(".") or part == "__MACOSX"
+        for part in PurePosixPath(name.replace("\\", "/")).parts
+    )
 
 
 def _is_recording(name: str) -> bool:
@@ -383,10 +396,8 @@ def _read(export: _Export, tz: TzLike, zone: dt.tzinfo) -> TrainingLog:
     summaries, dropped = _drop_duplicates(summaries)
     built = _Built(zone)
     candidates = _candidates(recordings)
-    by_name = _name_index(recordings)
     only_summary = [0] * len(summary_names)
-    for summary in summaries:
-        cand = _match(summary, candidates, by_name, recordings)
+    for summary, cand in zip(summaries, _match_all(summaries, candidates, recordings), strict=True):
         if cand is None:
             only_summary[summary.json_index] += 1
             built.add_summary(summary, None, None)
@@ -568,7 +579,13 @@ def _is_parent(activity: dict[str, Any], ids: set[str]) -> bool:
 
 def _summary(activity: dict[str, Any], number: int, stem: str, index: int) -> _Summary:
     raw_id = activity.get("activityId")
-    activity_id = str(raw_id) if isinstance(raw_id, (int, str)) and str(raw_id) else None
+    if isinstance(raw_id, float) and raw_id.is_integer():
+        raw_id = int(raw_id)
+    activity_id = (
+        str(raw_id).strip()
+        if isinstance(raw_id, (int, str)) and not isinstance(raw_id, bool) and str(raw_id).strip()
+        else None
+    )
     start = _instant(activity.get("startTimeGmt"))
     if start is None:
         start = _instant(activity.get("beginTimestamp"))
@@ -810,37 +827,48 @@ def _name_index(recordings: list[_Recording]) -> dict[str, list[int]]:
     return index
 
 
-def _match(
-    summary: _Summary,
-    candidates: list[_Candidate],
-    by_name: dict[str, list[int]],
-    recordings: list[_Recording],
-) -> _Candidate | None:
-    """The recording session for a summary: named with its id, else started within the
-    window; claimed so no other summary takes it."""
-    start = summary.record["start_utc"]
-    start_ns = start.value if start is not None else None
-    if summary.activity_id is not None:
+def _match_all(
+    summaries: list[_Summary], candidates: list[_Candidate], recordings: list[_Recording]
+) -> list[_Candidate | None]:
+    """The recording session of each summary, each claimed by one summary at most: first
+    the recordings named with a summary's activity id (the closest start among their
+    sessions), then, for the rest, the closest start within :data:`MATCH_WINDOW_S`."""
+    by_name = _name_index(recordings)
+    by_recording: dict[int, list[_Candidate]] = {}
+    for cand in candidates:
+        by_recording.setdefault(cand.recording, []).append(cand)
+    starts = [c.start_ns for c in candidates]  # sorted
+    found: list[_Candidate | None] = [None] * len(summaries)
+
+    def start_of(summary: _Summary) -> int | None:
+        start = summary.record["start_utc"]
+        return None if start is None else int(start.value)
+
+    def closest(pool: list[_Candidate], at: int | None) -> _Candidate | None:
+        free = [c for c in pool if not c.claimed]
+        if not free:
+            return None
+        best = free[0] if at is None else min(free, key=lambda c: abs(c.start_ns - at))
+        best.claimed = True
+        return best
+
+    for k, summary in enumerate(summaries):
+        if summary.activity_id is None:
+            continue
         named = by_name.get(summary.activity_id, [])
         for i in named:
             recordings[i].summary_ids.append(summary.activity_id)
-        mine = [c for c in candidates if c.recording in named and not c.claimed]
-        if mine:
-            best = min(mine, key=lambda c: abs(c.start_ns - start_ns) if start_ns else 0)
-            best.claimed = True
-            return best
-    if start_ns is None:
-        return None
+        pool = [c for i in named for c in by_recording.get(i, [])]
+        found[k] = closest(pool, start_of(summary))
     window = int(MATCH_WINDOW_S * 1e9)
-    starts = [c.start_ns for c in candidates]
-    lo = bisect.bisect_left(starts, start_ns - window)
-    hi = bisect.bisect_right(starts, start_ns + window)
-    near = [c for c in candidates[lo:hi] if not c.claimed]
-    if not near:
-        return None
-    best = min(near, key=lambda c: abs(c.start_ns - start_ns))
-    best.claimed = True
-    return best
+    for k, summary in enumerate(summaries):
+        at = start_of(summary)
+        if found[k] is not None or at is None:
+            continue
+        lo = bisect.bisect_left(starts, at - window)
+        hi = bisect.bisect_right(starts, at + window)
+        found[k] = closest(candidates[lo:hi], at)
+    return found
 
 
 @dataclass
