@@ -179,10 +179,13 @@ def exercise_coverage(
     weeks = covered_weeks(in_range(sessions, start, end)["local_date"], start, end)
     df = _strength(sessions, start, end)
     own = sets.loc[sets["session_id"].isin(df["session_id"])]
-    week_of = df.set_index("session_id")["local_date"]
+    week_of = pd.Series(week_start(df["local_date"]).to_numpy(), index=df["session_id"])
     tidy = pd.DataFrame(
         {
-            "week": week_start(own["session_id"].map(week_of)),
+            "week": pd.Series(
+                week_of.reindex(own["session_id"]).to_numpy(dtype="datetime64[ns]"),
+                index=own.index,
+            ),
             "exercise": exercise_names(own).map(advised_group),
             "session_id": own["session_id"],
         }
