@@ -123,10 +123,15 @@ def test_unknown_exercises_are_kept() -> None:
 
 def test_streaks() -> None:
     log = sessions(
-        [("a", "2025-03-03", "strength"), ("b", "2025-03-05", "strength")]
-        + [("c", "2025-03-12", "strength")]
-        + [("d", "2025-03-17", "strength"), ("e", "2025-03-19", "strength")]
-        + [("f", "2025-03-24", "strength"), ("g", "2025-03-26", "strength")]
+        [
+            ("a", "2025-03-03", "strength"),
+            ("b", "2025-03-05", "strength"),
+            ("c", "2025-03-12", "strength"),  # one: short of two
+            ("d", "2025-03-17", "strength"),
+            ("e", "2025-03-19", "strength"),
+            ("f", "2025-03-24", "strength"),
+            ("g", "2025-03-26", "strength"),
+        ]
     )
     out = strength_streaks(log)
     assert out["weeks"].tolist() == [1, 2]
