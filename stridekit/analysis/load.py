@@ -234,7 +234,11 @@ def weekly_load(
     # whole weeks: pad the first and last week with zero days
     weeks = covered_weeks(days["date"])
     full = pd.date_range(weeks[0], weeks[-1] + pd.Timedelta(days=6), freq="D")
-    daily = days.set_index("date").reindex(full.astype("datetime64[ns]"), fill_value=0)
+    daily = (
+        days.drop(columns="week")
+        .set_index("date")
+        .reindex(full.astype("datetime64[ns]"), fill_value=0)
+    )
     daily["week"] = week_start(pd.Series(daily.index, index=daily.index))
     grouped = daily.groupby("week")
     table = grouped[["sessions", "distance_m", "duration_s", "srpe_au"]].sum()
