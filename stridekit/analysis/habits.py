@@ -122,7 +122,7 @@ def habit_shares(
         cool_known = int(sub["cooled_down"].notna().sum())
         warmed = int(sub["warmed_up"].sum())
         cooled = int(sub["cooled_down"].sum())
-        notes = []
+        notes = [] if len(sub) else ["no runs"]
         if warm_known < len(sub):
             notes.append(f"warm-up not known for {len(sub) - warm_known} of {len(sub)} runs")
         if cool_known < len(sub):
