@@ -46,9 +46,25 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from stridekit.sample import write_sample
+    from stridekit.sample import DEFAULT_WEEKS, write_sample
+    from stridekit.sample.strava_export import weeks_in, write_strava_export
 
-    folder = write_sample(args.to, weeks=args.weeks, seed=args.seed)
+    weeks = args.weeks if args.weeks is not None else DEFAULT_WEEKS
+    if args.years is not None:
+        weeks = weeks_in(args.years)
+    if weeks < 1:
+        print("stridekit: error: --weeks and --years must give at least one week", file=sys.stderr)
+        return 2
+    if args.format == "strava-zip":
+        export = write_strava_export(
+            args.to, weeks=weeks, seed=args.seed, progress=_Bar("writing the export")
+        )
+        print(
+            f"wrote {export.activities} activities ({export.recordings} FIT recordings, "
+            f"{export.records:,} records) to {export.path}"
+        )
+        return 0
+    folder = write_sample(args.to, weeks=weeks, seed=args.seed, format=args.format)
     print(f"wrote the sample runner's log to {folder}")
     return 0
 
@@ -140,9 +156,20 @@ def parser() -> argparse.ArgumentParser:
     insp.set_defaults(run=_inspect)
 
     sample = sub.add_parser("sample", help="write the sample runner's log")
-    sample.add_argument("--to", type=Path, required=True, help="the folder to write")
-    sample.add_argument("--weeks", type=int, default=DEFAULT_WEEKS, help="default %(default)s")
+    sample.add_argument(
+        "--to", type=Path, required=True, help="the folder (or, for strava-zip, .zip) to write"
+    )
+    length = sample.add_mutually_exclusive_group()
+    length.add_argument("--weeks", type=int, help=f"default {DEFAULT_WEEKS}")
+    length.add_argument("--years", type=float, help="the length in years instead of weeks")
     sample.add_argument("--seed", type=int, default=DEFAULT_SEED, help="default %(default)s")
+    sample.add_argument(
+        "--format",
+        choices=("fit", "tcx", "strava-zip"),
+        default="fit",
+        help="runs as .fit.gz (default) or .tcx.gz, or a Strava bulk export zip "
+        "(1 s recording) for benchmarks",
+    )
     sample.set_defaults(run=_sample)
     return top
 

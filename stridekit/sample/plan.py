@@ -471,7 +471,7 @@ class _Builder:
         notes = None
         if kind == "easy":
             segs = self.warmup(easy, 0.75)
-            main_s = self.between(28, 45) * 60
+            main_s = (self.between(28, 45) if week < CYCLE else self.between(35, 55)) * 60
             segs.append(Segment("steady", main_s, easy))
             segs += self.cooldown(easy, 0.6, lap=False)
             if self.chance(0.12):
@@ -636,9 +636,15 @@ def _overstride(week: int) -> float:
 
 
 def _long_km(week: int) -> float:
-    """Planned long-run distance [km]: 10 km growing to 20 km, with easier weeks."""
+    """Planned long-run distance [km]: 10 km growing to 20 km, with easier weeks.
+
+    A runner who keeps going after the first :data:`CYCLE` weeks grows the long run further,
+    to 24 km over the next year, and runs easy days a little longer (see ``continuous``).
+    """
     c = week % CYCLE
     km = 10.0 + 10.0 * min(1.0, week / 22.0)
+    if week >= CYCLE:
+        km = 20.0 + 4.0 * min(1.0, (week - CYCLE) / 52.0)
     if c % 4 == 3:
         km *= 0.75
     if c in (SICK_WEEK + 1, RACE_WEEK - 1):

@@ -120,10 +120,12 @@ def tcx_text(rec: Recording) -> str:
     return "".join(out)
 
 
-def gzip_bytes(data: bytes) -> bytes:
+def gzip_bytes(data: bytes, compresslevel: int = 9) -> bytes:
     """``data`` gzipped with no file name and mtime 0, so equal input gives equal bytes."""
     buf = io.BytesIO()
-    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0, filename="", compresslevel=9) as gz:
+    with gzip.GzipFile(
+        fileobj=buf, mode="wb", mtime=0, filename="", compresslevel=compresslevel
+    ) as gz:
         gz.write(data)
     return buf.getvalue()
 

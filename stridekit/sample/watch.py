@@ -43,6 +43,9 @@ class Lap:
         ``Active`` or ``Resting``.
     trigger
         ``Manual`` or ``Distance``.
+    phase
+        The planned phase the lap starts in (``warmup``, ``work``, ``recovery``, ``cooldown``
+        or ``steady``); a FIT file records it as the lap's intensity.
     """
 
     start_s: int
@@ -56,6 +59,7 @@ class Lap:
     calories: int
     intensity: str
     trigger: str
+    phase: str = "steady"
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,8 @@ class Recording:
         The title typed on the watch, or None.
     paused_s
         Total paused time [s].
+    pauses
+        The ``[start, end)`` wall-clock seconds [s] of each timer pause, in order.
     """
 
     start_utc: dt.datetime
@@ -100,6 +106,7 @@ class Recording:
     laps: tuple[Lap, ...]
     notes: str | None
     paused_s: int
+    pauses: tuple[tuple[int, int], ...] = ()
 
 
 def to_utc(local: dt.datetime) -> dt.datetime:
@@ -121,7 +128,9 @@ def _windows(
     return out
 
 
-def record(run: RunPlan, streams: Streams, rng: np.random.Generator) -> Recording:
+def record(
+    run: RunPlan, streams: Streams, rng: np.random.Generator, every_s: int | None = None
+) -> Recording:
     """Record ``streams`` of ``run`` as the watch would.
 
     Parameters
@@ -132,11 +141,14 @@ def record(run: RunPlan, streams: Streams, rng: np.random.Generator) -> Recordin
         The run's true 1 Hz streams.
     rng
         The run's own random generator.
+    every_s
+        Recording interval [s]; ``None`` for the watch's smart recording (every 1 s in
+        interval sessions, every 5 s otherwise).
 
     Returns
     -------
     Recording
-        Trackpoints (every 1 s for intervals, 5 s otherwise) and laps.
+        Trackpoints and laps.
     """
     n = len(streams.speed_mps)
     last = n - 1
@@ -144,11 +156,14 @@ def record(run: RunPlan, streams: Streams, rng: np.random.Generator) -> Recordin
 
     # Timer pauses during the standing rests the runner pauses.
     running = np.ones(n, dtype=bool)
+    pauses: list[tuple[int, int]] = []
     for i, s in enumerate(run.segments):
         if s.pause:
             a = int(bounds[i]) + int(rng.integers(6, 13))
             b = int(bounds[i + 1]) - int(rng.integers(4, 10))
             running[a:b] = False
+            if b > a:
+                pauses.append((a, b))
 
     # GPS: a small distance bias, noisy speed, a wandering position error.
     v = streams.speed_mps
@@ -179,20 +194,22 @@ def record(run: RunPlan, streams: Streams, rng: np.random.Generator) -> Recordin
             for a in starts
         ]
         triggers = ["Manual"] * len(starts)
+        phases = [run.segments[int(streams.segment[min(a + 3, last)])].phase for a in starts]
     else:
         marks = np.arange(1000.0, dist[-1], 1000.0)
         starts = [0, *(int(t) for t in np.searchsorted(dist, marks))]
         starts = [a for a in starts if a < last]
         intensity = ["Active"] * len(starts)
         triggers = ["Distance"] * (len(starts) - 1) + ["Manual"]
+        phases = ["steady"] * len(starts)
     ends = [*starts[1:], last]
     laps = tuple(
-        _lap(a, b, running, dist, speed, hr, cad, inten, trig)
-        for a, b, inten, trig in zip(starts, ends, intensity, triggers, strict=True)
+        _lap(a, b, running, dist, speed, hr, cad, inten, trig, phase)
+        for a, b, inten, trig, phase in zip(starts, ends, intensity, triggers, phases, strict=True)
     )
 
     # Which trackpoints are written.
-    step = 1 if run.kind == "intervals" else 5
+    step = every_s if every_s is not None else (1 if run.kind == "intervals" else 5)
     keep = (np.arange(n) % step == 0) & running
     for a, b in _windows(rng, n, 1.0, 3 * step if step > 1 else 3, 9 * step // 2 + 5, 30):
         keep[a:b] = False
@@ -219,6 +236,7 @@ def record(run: RunPlan, streams: Streams, rng: np.random.Generator) -> Recordin
         laps=laps,
         notes=run.notes,
         paused_s=int((~running).sum()),
+        pauses=tuple(pauses),
     )
 
 
@@ -232,6 +250,7 @@ def _lap(
     cad: FloatArray,
     intensity: str,
     trigger: str,
+    phase: str,
 ) -> Lap:
     """Statistics of the lap from wall-clock second ``a`` to ``b`` [s]."""
     on = running[a:b]
@@ -251,4 +270,5 @@ def _lap(
         calories=round(0.07 * distance + 0.02 * timer),
         intensity=intensity,
         trigger=trigger,
+        phase=phase,
     )

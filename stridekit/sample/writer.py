@@ -1,13 +1,14 @@
-"""Write the sample runner's folder: TCX runs, the hand-kept CSVs, and ``truth.json``.
+"""Write the sample runner's folder: FIT (or TCX) runs, the hand-kept CSVs, and ``truth.json``.
 
 The folder holds
 
-- ``runs/<YYYY-MM-DD>-<kind>.tcx.gz``: one gzipped TCX v2 file per run;
+- ``runs/<YYYY-MM-DD>-<kind>.fit.gz``: one gzipped FIT activity file per run (with
+  ``format="tcx"``, ``runs/<YYYY-MM-DD>-<kind>.tcx.gz``, gzipped TCX v2, instead);
 - ``sessions.csv`` and ``sets.csv``: strength and mobility sessions as described in
   ``docs/log-format.md`` (runs are not in them);
 - ``truth.json``: what was planted, to test analyses against.
 
-Every file is a pure function of ``(weeks, seed, start)``: same arguments, same bytes.
+Every file is a pure function of ``(weeks, seed, start, format)``: same arguments, same bytes.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import datetime as dt
 import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
+from stridekit.sample.fit_writer import fit_gz
 from stridekit.sample.physiology import simulate
 from stridekit.sample.plan import (
     DEFAULT_SEED,
@@ -50,6 +52,9 @@ SESSIONS_COLUMNS = (
     "notes",
 )
 """Header of ``sessions.csv``."""
+
+FORMATS: Final = ("fit", "tcx")
+"""The formats the runs can be written in; the first is the default."""
 
 SETS_COLUMNS = ("session", "exercise", "set", "reps", "weight_kg", "duration_s", "rest_s")
 """Header of ``sets.csv``."""
@@ -112,9 +117,9 @@ def sets_csv(others: tuple[OtherPlan, ...]) -> bytes:
     return _csv(rows)
 
 
-def run_file(run: RunPlan) -> str:
-    """The run's path relative to the folder: ``runs/<YYYY-MM-DD>-<kind>.tcx.gz``."""
-    return f"runs/{run.start_local.date().isoformat()}-{run.kind}.tcx.gz"
+def run_file(run: RunPlan, format: str = "fit") -> str:
+    """The run's path relative to the folder: ``runs/<YYYY-MM-DD>-<kind>.<format>.gz``."""
+    return f"runs/{run.start_local.date().isoformat()}-{run.kind}.{format}.gz"
 
 
 _NO_DETAILS: dict[str, Any] = {
@@ -211,6 +216,7 @@ def write_sample(
     weeks: int = DEFAULT_WEEKS,
     seed: int = DEFAULT_SEED,
     start: dt.date = DEFAULT_START,
+    format: str = "fit",
 ) -> Path:
     """Write the realistic sample runner's training log into the folder ``to``.
 
@@ -225,6 +231,9 @@ def write_sample(
         Seed of the random generator; the same arguments always give the same bytes.
     start
         The first day (a Monday for the bundled sample) [local date].
+    format
+        ``fit`` (gzipped FIT activity files, as a watch writes them) or ``tcx`` (gzipped
+        TCX v2).
 
     Returns
     -------
@@ -234,8 +243,11 @@ def write_sample(
     Raises
     ------
     ValueError
-        If ``weeks`` is less than 1.
+        If ``weeks`` is less than 1 or ``format`` is not one of :data:`FORMATS`.
     """
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
+    encode = fit_gz if format == "fit" else tcx_gz
     folder = Path(to)
     plan = make_plan(weeks=weeks, seed=seed, start=start)
     (folder / "runs").mkdir(parents=True, exist_ok=True)
@@ -243,8 +255,8 @@ def write_sample(
     for run in plan.runs:
         rng = np.random.default_rng((seed, 1, run.index))
         rec = record(run, simulate(run, rng), rng)
-        file = run_file(run)
-        (folder / file).write_bytes(tcx_gz(rec))
+        file = run_file(run, format)
+        (folder / file).write_bytes(encode(rec))
         truth.append(_run_truth(run, rec, file))
     truth += [_other_truth(o) for o in plan.others]
     truth.sort(key=lambda s: (s["start_utc"], s["file"], s["session"] or ""))
