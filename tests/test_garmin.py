@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from stridekit.errors import LogFormatError, UnsafeInputError
+from stridekit.io import garmin, safety
 from stridekit.io.garmin import exercise_sets, is_garmin_export, read_garmin_export, sport_of
 from stridekit.io.loader import read_activity
 from stridekit.report import ReportEntry
@@ -133,10 +134,10 @@ def activities() -> list[dict[str, Any]]:
     ]
 
 
-def uploads_zip(fixtures: Path) -> bytes:
+def uploads_zip(fixtures: Path, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
     """UploadedFiles_0-_Part1.zip: the original recordings, with Garmin's names."""
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(buf, "w", compression) as zf:
         zf.writestr("runner@example.com_1001.fit", (fixtures / RUN_FIT).read_bytes())
         zf.writestr("runner@example.com_77123456.fit", (fixtures / STRENGTH_FIT).read_bytes())
         zf.writestr("runner@example.com_555.fit", (fixtures / SHORT_FIT).read_bytes())
@@ -489,3 +490,21 @@ def test_exercise_sets_keeps_what_the_totals_do_not_pin_down_missing() -> None:
     assert pd.isna(sets["exercise"].iloc[3])
     assert sets["category"].iloc[3] == "UNKNOWN"
     assert len(sets) == 4
+
+
+def test_an_uploads_zip_larger_than_one_member_may_be_is_spooled_not_refused(
+    fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = export_files(fixtures)
+    nested = files[f"{UPLOADS}/UploadedFiles_0-_Part1.zip"] = uploads_zip(
+        fixtures, zipfile.ZIP_STORED
+    )
+    largest_fit = max((fixtures / f).stat().st_size for f in (RUN_FIT, STRENGTH_FIT, SHORT_FIT))
+    assert len(nested) > largest_fit + 1
+    # each recording fits the member cap, the zip holding them does not, nor the memory spool
+    monkeypatch.setattr(safety, "MAX_MEMBER_BYTES", largest_fit + 1)
+    monkeypatch.setattr(garmin, "SPOOL_BYTES", 1024)
+    log = read_garmin_export(write_zip(tmp_path / "export.zip", files), tz="UTC")
+    assert len(log.sessions) == 8
+    assert len(log.samples) == 718 + 927 + 21
+    assert [e.status for e in log.report].count("ok") == 4

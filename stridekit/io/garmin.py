@@ -39,16 +39,17 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import io
 import json
 import math
 import re
+import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import numpy as np
 import pandas as pd
@@ -69,6 +70,10 @@ SUMMARY_SUFFIX: Final = "summarizedactivities.json"
 
 MAX_JSON_BYTES: Final = 200 * safety.MB
 """Largest ``summarizedActivities`` JSON accepted [bytes]."""
+
+SPOOL_BYTES: Final = 64 * safety.MB
+"""Largest uploaded-files zip held in memory while read; larger ones go to a temporary
+file (never into the export) [bytes]."""
 
 MATCH_WINDOW_S: Final = 60.0
 """Largest gap between a summary's start and a recording's for them to be joined [s]."""
@@ -282,7 +287,7 @@ class _ZipExport(_Export):
         self.archive = archive
         self.members = {
             info.filename: info
-            for info in safety.check_zip(archive, path)
+            for info in _check_outer(archive, path)
             if not _hidden(info.filename)
         }
         self.names = sorted(self.members)
@@ -303,9 +308,103 @@ class _ZipExport(_Export):
 
     @contextmanager
     def nested(self, name: str) -> Iterator[zipfile.ZipFile]:
-        data = safety.read_member(self.archive, self.members[name], self.path)
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        with (
+            _spool(self.archive, self.members[name], self.locate(name)) as fh,
+            zipfile.ZipFile(fh) as zf,
+        ):
             yield zf
+
+
+class _Listing:
+    """The member listing of an archive, all :func:`safety.check_zip` reads of one."""
+
+    def __init__(self, infos: list[zipfile.ZipInfo]) -> None:
+        self.infos = infos
+
+    def infolist(self) -> list[zipfile.ZipInfo]:
+        return self.infos
+
+
+def _check_outer(archive: zipfile.ZipFile, path: Path) -> list[zipfile.ZipInfo]:
+    """The file members of the export's zip, checked by :func:`safety.check_zip`, except that
+    an uploaded-files zip may exceed the cap of one member: it holds years of recordings.
+
+    Such a zip is held to the caps of a whole archive instead: its name may not escape the
+    folder, the members' declared sizes together stay within
+    :data:`~stridekit.io.safety.MAX_TOTAL_INFLATED`, and :func:`_spool` enforces that cap
+    and :data:`~stridekit.io.safety.MAX_RATIO` on the bytes inflated. Its own members are
+    checked with :func:`safety.check_zip` when it is opened.
+    """
+    infos = archive.infolist()
+    large = [
+        i
+        for i in infos
+        if i.file_size > safety.MAX_MEMBER_BYTES
+        and i.filename.lower().endswith(".zip")
+        and _is_uploads(i.filename)
+    ]
+    if not large:
+        return safety.check_zip(archive, path)
+    # check_zip reads only the listing: hand it the other members'
+    files = safety.check_zip(
+        cast(zipfile.ZipFile, _Listing([i for i in infos if i not in large])), path
+    )
+    for info in large:
+        pure = PurePosixPath(info.filename.replace("\\", "/"))
+        if pure.is_absolute() or ".." in pure.parts:
+            raise UnsafeInputError(
+                path,
+                f"has a member named {info.filename!r} that would escape the folder it is "
+                "unpacked to",
+                fix="the archive is broken or hostile; export it again",
+            )
+    total = sum(i.file_size for i in [*files, *large])
+    if total > safety.MAX_TOTAL_INFLATED:
+        raise UnsafeInputError(
+            path,
+            f"inflates to more than {safety.MAX_TOTAL_INFLATED:,} bytes in all, the cap "
+            "(stridekit.io.safety.MAX_TOTAL_INFLATED)",
+            fix="unpack the archive yourself and read the folder",
+        )
+    return [*files, *large]
+
+
+@contextmanager
+def _spool(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str
+) -> Iterator[tempfile.SpooledTemporaryFile[bytes]]:
+    """A zip member copied to a temporary file (in memory up to :data:`SPOOL_BYTES`).
+
+    An uploaded-files zip can be larger than :data:`stridekit.io.safety.MAX_MEMBER_BYTES`
+    (it holds years of recordings), so it is not read into memory; it is held to the
+    export's caps instead: :data:`~stridekit.io.safety.MAX_TOTAL_INFLATED` and
+    :data:`~stridekit.io.safety.MAX_RATIO`, on the bytes actually inflated.
+    """
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as out:
+        total = 0
+        try:
+            with archive.open(info) as fh:
+                while chunk := fh.read(safety.MB):
+                    total += len(chunk)
+                    if total > safety.MAX_TOTAL_INFLATED:
+                        raise UnsafeInputError(
+                            where,
+                            f"inflates to more than {safety.MAX_TOTAL_INFLATED:,} bytes, the "
+                            "cap (stridekit.io.safety.MAX_TOTAL_INFLATED)",
+                            fix="unpack the export yourself and read the folder",
+                        )
+                    if total > safety.MB and total > safety.MAX_RATIO * max(info.compress_size, 1):
+                        raise UnsafeInputError(
+                            where,
+                            f"inflates more than {safety.MAX_RATIO}:1, the cap "
+                            "(stridekit.io.safety.MAX_RATIO)",
+                            fix="this looks like a decompression bomb",
+                        )
+                    out.write(chunk)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise LogFormatError(where, f"is corrupt ({exc})", fix="export it again") from None
+        out.seek(0)
+        yield out
 
 
 def _hidden(name: str) -> bool:
