@@ -34,7 +34,7 @@ import traitlets
 from stridekit.analysis.classify import classify_runs
 from stridekit.dashboard.progress import ProgressBar
 from stridekit.errors import StridekitError
-from stridekit.io import safety, strava
+from stridekit.io import garmin, safety, strava
 from stridekit.io.detect import LOG_SUFFIXES
 from stridekit.io.loader import load_log
 from stridekit.log import TrainingLog
@@ -72,6 +72,9 @@ FOLDER_PREFIX: Final = "stridekit-upload-"
 
 MAX_NESTED_ZIPS: Final = 2
 """How deep zips inside a zip are unpacked (a Garmin export keeps its FIT files in zips)."""
+
+INCOMING: Final = "in"
+"""The subfolder of an upload's folder that receives its files, ``in/NNN/<name>``."""
 
 LogSubscriber = Callable[[TrainingLog], None]
 """Called with the new log after a successful upload."""
@@ -223,19 +226,12 @@ class Incoming:
 class Batch:
     """One upload: files announced with their sizes, then written chunk by chunk.
 
-    Parameters
+    Attributes
     ----------
     folder
-        An empty folder of its own; file ``i`` is written to ``folder/NNN/<name>``.
+        The upload's own folder; file ``i`` is written to ``folder/in/NNN/<name>``.
     files
-        ``(name, size)`` of each file, as the browser announced them.
-    max_bytes
-        The cap on the upload's total size [bytes].
-
-    Raises
-    ------
-    UploadRefused
-        When a name is not an accepted kind, or the sizes are over the cap.
+        The files, in the order announced.
     """
 
     folder: Path
@@ -243,7 +239,22 @@ class Batch:
 
     @classmethod
     def announce(cls, folder: Path, files: Sequence[tuple[str, int]], max_bytes: int) -> Batch:
-        """Check the announced files and make their places in ``folder``."""
+        """Check the files the browser announced and make their places in ``folder``.
+
+        Parameters
+        ----------
+        folder
+            An empty folder for the upload.
+        files
+            ``(name, size)`` of each file, as the browser announced them.
+        max_bytes
+            The cap on the upload's total size [bytes].
+
+        Raises
+        ------
+        UploadRefused
+            When a name is not an accepted kind, or the sizes are over the cap.
+        """
         if not files:
             raise UploadRefused("No file was chosen. Choose one or more files to upload.")
         incoming = []
@@ -255,8 +266,8 @@ class Batch:
                 )
             if not isinstance(size, int) or size < 0:
                 raise UploadRefused(f"{name}: its size is not known. Choose the file again.")
-            place = folder / f"{i:03d}"
-            place.mkdir()
+            place = folder / INCOMING / f"{i:03d}"
+            place.mkdir(parents=True)
             incoming.append(Incoming(name, size, place / name))
         check_total(incoming, max_bytes)
         return cls(folder, incoming)
@@ -329,7 +340,7 @@ def check_total(files: Sequence[Incoming], max_bytes: int) -> None:
 def visible(text: str, folder: Path) -> str:
     """``text`` with the upload's temporary paths replaced by the visitor's own names."""
     for base in (folder, folder.resolve()):
-        text = re.sub(re.escape(str(base)) + r"[\\/]\d{3}[\\/]", "", text)
+        text = re.sub(re.escape(str(base / INCOMING)) + r"[\\/]\d{3}[\\/]", "", text)
         text = text.replace(str(base), "your upload")
     return text
 
@@ -404,46 +415,55 @@ def _unpack(archive: Path, target: Path, depth: int = 1) -> list[ReportEntry]:
     return entries
 
 
+def _read_export(path: Path, progress: ProgressCallback | None) -> TrainingLog | None:
+    """A Strava or Garmin export zip read on its own; ``None`` when ``path`` is neither."""
+    if strava.is_strava_export(path):
+        return load_log(path, use_cache=False, progress=progress)
+    if garmin.is_garmin_export(path):
+        try:
+            return garmin.read_garmin_export(path)
+        except StridekitError as exc:
+            entry = ReportEntry(str(path), "skipped", garmin.FORMAT, 0, str(exc))
+            return TrainingLog(report=ImportReport([entry]))
+    return None
+
+
 def read_upload(folder: Path, *, progress: ProgressCallback | None = None) -> TrainingLog:
     """Read an upload's files into one log, never through the shared cache.
 
-    A Strava export zip is read as such; other zips are unpacked (recordings and CSVs only);
-    every other file is read as :func:`stridekit.load_log` reads a folder.
+    A Strava or Garmin export zip is read as such, on its own; other zips are unpacked
+    (recordings and CSVs only, zips inside too); every other file is read as
+    :func:`stridekit.load_log` reads a folder. Runs are classified over the whole upload.
 
     Parameters
     ----------
     folder
-        The upload's folder (``folder/NNN/<name>``, as :class:`Batch` writes it).
+        The upload's folder, as :class:`Batch` writes it (``folder/in/NNN/<name>``).
     progress
-        ``progress(done, total, path)``, for the folder's files.
+        ``progress(done, total, path)``.
 
     Returns
     -------
     TrainingLog
         The log, its report with one entry per file (and per unpacked member).
     """
-    exports: list[Path] = []
+    received = folder / INCOMING
+    parts: list[TrainingLog] = []
     entries: list[ReportEntry] = []
-    for place in sorted(p for p in folder.iterdir() if p.is_dir()):
+    for place in sorted(p for p in received.iterdir() if p.is_dir()):
         for file in sorted(place.iterdir()):
             if not file.is_file() or file.suffix.lower() != ".zip":
                 continue
-            if strava.is_strava_export(file):
-                exports.append(file)
+            export = _read_export(file, progress)
+            if export is not None:
+                parts.append(export)
             else:
                 entries += _unpack(file, file.with_name(file.name + "!"))
-    parts = [load_log(export, use_cache=False) for export in exports]
-    parts.append(load_log(folder, use_cache=False, progress=progress))
-    report = ImportReport([*entries, *(e for part in parts for e in part.report)])
-    if len(parts) == 1:
-        return TrainingLog(
-            sessions=parts[0].sessions,
-            laps=parts[0].laps,
-            samples=parts[0].samples,
-            sets=parts[0].sets,
-            report=report,
-        )
-    joined = TrainingLog.concat(parts, report=report)
+            file.unlink()  # read, or unpacked: the folder's reading must not see it again
+    if any(p.is_file() for p in received.rglob("*")):
+        parts.append(load_log(received, use_cache=False, progress=progress))
+    joined = TrainingLog.concat(parts)
+    report = ImportReport([*entries, *joined.report])
     return TrainingLog(
         sessions=classify_runs(joined.sessions, joined.laps),
         laps=joined.laps,
