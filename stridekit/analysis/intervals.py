@@ -108,60 +108,59 @@ def empty_repeats() -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
+PAD: Final = 32
+"""Empty cells between sessions on the grid: moving windows never reach across sessions."""
+
+
 @dataclass(frozen=True)
 class Grid:
     """Sessions on a one-second wall-clock grid, all in flat arrays.
+
+    Sessions lie one after the other, :data:`PAD` empty (NaN) cells apart.
 
     Attributes
     ----------
     ids
         The session ids, in grid order.
-    offsets
-        Cell index where each session starts, and one past the last cell (``len(ids) + 1``).
+    first, stop
+        Per session: its first cell, and one past its last.
     t0
-        ``t_s`` of each session's first cell [s].
+        Per session: ``t_s`` of its first cell [s].
+    session
+        Per cell: the session's position in ``ids``; -1 in the padding.
     speed
-        Speed per cell [m/s]; 0 while stopped; NaN where unknown.
+        Per cell: speed [m/s]; 0 while stopped; NaN where unknown and in the padding.
+    dist
+        Per cell: distance since the session's start [m].
     hr
-        Heart rate per cell [beats/min]; NaN where not recorded.
+        Per cell: heart rate [beats/min]; NaN where not recorded.
     stopped
-        Whether the cell lies in a stop (paused timer or standing still without samples).
+        Per cell: whether it lies in a stop (paused timer, or no samples while standing).
     has_speed, has_hr
-        Per session: whether any speed (or distance) and heart rate was recorded.
-    sample_t, sample_d, sample_off
-        The sorted samples' ``t_s`` and ``distance_m`` and each session's first sample,
-        for exact distances between two times.
+        Per session: whether speed (or distance) and heart rate were recorded.
     """
 
     ids: npt.NDArray[np.object_]
-    offsets: IntArray
+    first: IntArray
+    stop: IntArray
     t0: FloatArray
+    session: IntArray
     speed: FloatArray
+    dist: FloatArray
     hr: FloatArray
     stopped: BoolArray
     has_speed: BoolArray
     has_hr: BoolArray
-    sample_t: FloatArray
-    sample_d: FloatArray
-    sample_off: IntArray
 
-    def cells(self, k: int) -> slice:
-        """The grid cells of session ``k``."""
-        return slice(int(self.offsets[k]), int(self.offsets[k + 1]))
-
-    def distance(self, k: int, a: float, b: float) -> float:
-        """Distance covered by session ``k`` from ``t_s`` ``a`` to ``b`` [m]."""
-        lo, hi = int(self.sample_off[k]), int(self.sample_off[k + 1])
-        t, d = self.sample_t[lo:hi], self.sample_d[lo:hi]
-        ok = np.isfinite(d)
-        if ok.sum() >= 2:
-            da, db = np.interp([a, b], t[ok], d[ok])
-            if db >= da:
-                return float(db - da)
-        cells = self.cells(k)
-        v = self.speed[cells]
-        i, j = int(np.ceil(a - self.t0[k])), int(np.floor(b - self.t0[k]))
-        return float(np.nansum(v[max(i, 0) : max(j, 0)]))
+    def at(self, k: IntArray, t: FloatArray, values: FloatArray) -> FloatArray:
+        """``values`` of sessions ``k`` at times ``t`` [s], linearly between cells."""
+        n = self.stop[k] - self.first[k]
+        x = np.clip(t - self.t0[k], 0.0, np.maximum(n - 1, 0).astype(float))
+        i = np.floor(x).astype(np.int64)
+        frac = x - i
+        lo = self.first[k] + i
+        hi = np.minimum(lo + 1, self.stop[k] - 1)
+        return values[lo] + (values[hi] - values[lo]) * frac
 
 
 def build_grid(samples: pd.DataFrame) -> Grid:
@@ -175,94 +174,112 @@ def build_grid(samples: pd.DataFrame) -> Grid:
     Returns
     -------
     Grid
-        Sessions in order of first appearance; sessions with fewer than two timed samples
-        get no cells.
+        Sessions in order of first appearance; a session with fewer than two timed samples
+        gets no cells.
     """
     t = samples["t_s"].to_numpy(dtype=np.float64, na_value=np.nan)
     codes, uniques = pd.factorize(samples["session_id"], sort=False)
     codes = codes.astype(np.int64)
-    keep = np.isfinite(t) & (codes >= 0)
     d = _column(samples, "distance_m")
     v = _column(samples, "speed_mps")
     hr = _column(samples, "hr_bpm")
+    keep = np.isfinite(t) & (codes >= 0)
     if not keep.all():
         t, codes, d, v, hr = t[keep], codes[keep], d[keep], v[keep], hr[keep]
     if len(t) > 1:
-        sorted_ = (np.diff(codes) > 0) | ((np.diff(codes) == 0) & (np.diff(t) > 0))
-        if not sorted_.all():
+        dc, dt = np.diff(codes), np.diff(t)
+        if not ((dc > 0) | ((dc == 0) & (dt > 0))).all():
             order = np.lexsort((t, codes))
             t, codes, d, v, hr = t[order], codes[order], d[order], v[order], hr[order]
-            same = np.concatenate(([False], (np.diff(codes) == 0) & (np.diff(t) <= 0)))
-            if same.any():
-                t, codes, d, v, hr = t[~same], codes[~same], d[~same], v[~same], hr[~same]
+            dup = np.concatenate(([False], (np.diff(codes) == 0) & (np.diff(t) <= 0)))
+            t, codes, d, v, hr = t[~dup], codes[~dup], d[~dup], v[~dup], hr[~dup]
     n_sessions = len(uniques)
+    n = len(t)
     counts = np.bincount(codes, minlength=n_sessions)
-    sample_off = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-    first = np.concatenate((np.array([True]), np.diff(codes) != 0)) if len(t) else np.array([])
+    off = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    last = np.zeros(n, dtype=bool)
+    last[off[1:][counts > 0] - 1] = True
 
-    # speed: recorded, else from distance; glitches dropped
-    dt = np.diff(t, prepend=np.nan)
-    dd = np.diff(d, prepend=np.nan)
-    dt[first] = np.nan
-    derived = dd / dt
+    # speed: recorded, else from distance; glitches dropped; gaps filled within a session
+    dt = np.diff(t, append=np.nan)
+    dd = np.diff(d, append=np.nan)
+    dt[last] = np.nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ahead = dd / dt  # speed from this sample to the next
+    derived = np.concatenate(([np.nan], ahead[:-1]))
+    derived[off[:-1][counts > 0]] = np.nan
     v = np.where(np.isfinite(v), v, derived)
     v = np.where((v >= 0) & (v <= MAX_SPEED_MPS), v, np.nan)
-
     has_speed = np.bincount(codes, weights=np.isfinite(v), minlength=n_sessions) >= 2
     has_hr = np.bincount(codes, weights=np.isfinite(hr), minlength=n_sessions) >= 1
+    v = _fill_within(v, codes, off)
+    d = _fill_within(d, codes, off)
 
-    # per session's first and last sample time -> its cells
-    t_first = np.full(n_sessions, np.nan)
-    t_last = np.full(n_sessions, np.nan)
-    ok_session = counts >= 2
-    t_first[counts > 0] = t[sample_off[:-1][counts > 0]]
-    t_last[counts > 0] = t[sample_off[1:][counts > 0] - 1]
-    start_cell = np.where(ok_session, np.ceil(t_first), 0.0)
-    n_cells = np.where(ok_session, np.floor(t_last) - start_cell + 1, 0).astype(np.int64)
-    n_cells = np.maximum(n_cells, 0)
-    offsets = np.concatenate(([0], np.cumsum(n_cells))).astype(np.int64)
-    total = int(offsets[-1])
-    cell_session = np.repeat(np.arange(n_sessions), n_cells)
-    cell_t = (np.arange(total) - np.repeat(offsets[:-1], n_cells)) + np.repeat(start_cell, n_cells)
+    # cells: the whole seconds from ceil(first t) to floor(last t) of each session; sample
+    # i covers the cells in [t_i, t_i+1). Per-sample values are spread over their cells
+    # with np.repeat (sequential, much cheaper than gathers).
+    ct = np.ceil(t)
+    per_sample = np.where(last, (ct <= t).astype(np.int64), np.diff(ct, append=0).astype(np.int64))
+    per_sample = np.maximum(per_sample, 0)
+    per_sample[counts[codes] < 2] = 0  # a lone sample gets no cells
+    n_cells = np.bincount(codes, weights=per_sample, minlength=n_sessions).astype(np.int64)
+    first = PAD + np.concatenate(([0], np.cumsum(n_cells + PAD)[:-1])).astype(np.int64)
+    stop = first + n_cells
+    total = int(stop[-1]) + PAD if n_sessions else PAD
+    t0 = np.where(counts >= 2, np.ceil(t[np.minimum(off[:-1], max(n - 1, 0))]), 0.0)
 
-    # locate each cell between two samples of its session (a global time axis keeps the
-    # sessions apart: session k lives at k * span + t)
-    span = float(np.nanmax(t_last) - min(0.0, float(np.nanmin(t_first))) + 10.0) if total else 1
-    axis = codes * span + t
-    where = cell_session * span + cell_t
-    right = np.searchsorted(axis, where, side="left")
-    right = np.minimum(right, len(t) - 1)
-    left = np.where(axis[right] > where, right - 1, right)
-    left = np.maximum(left, sample_off[cell_session])
-    right = np.maximum(right, left)
-    gap = t[right] - t[left]
+    gap = np.where(last, 0.0, dt)
+    dd = np.diff(d, append=np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v_slope = np.where(gap > 0, np.diff(v, append=np.nan) / gap, 0.0)
+        d_slope = np.where(gap > 0, dd / gap, 0.0)
+    v_slope = np.nan_to_num(v_slope)
+    d_slope = np.where(np.isfinite(d_slope), d_slope, 0.0)
+    gain = np.where(last, np.nan, dd)
+    stop_gap = (gap > PAUSE_GAP_S) & ~(np.isfinite(gain) & (gain >= 1.0 * gap))
 
-    # speed between samples: interpolate the finite speeds of the session
-    fin = np.isfinite(v)
-    vf = _fill_within(v, fin, codes, sample_off)
-    frac = np.divide(cell_t - t[left], gap, out=np.zeros(total), where=gap > 0)
-    speed = vf[left] + (vf[right] - vf[left]) * frac
-
-    # stops: long gaps with little distance gained
-    gain = d[right] - d[left]
-    moving_gap = np.isfinite(gain) & (gain >= 1.0 * gap)
-    stopped = (gap > PAUSE_GAP_S) & ~moving_gap & (cell_t > t[left]) & (cell_t < t[right])
-    speed = np.where(stopped, 0.0, speed)
-
-    hr_cell = np.where(cell_t - t[left] <= PAUSE_GAP_S, hr[left], np.nan)
+    # the padded layout: cell j of session k sits at first[k] + j
+    cell_session = np.repeat(codes, per_sample)
+    compact = np.arange(len(cell_session), dtype=np.int64)
+    index = compact + PAD * (cell_session + 1)
+    since = (np.repeat(ct - t, per_sample) + compact) - np.repeat(
+        np.cumsum(per_sample) - per_sample, per_sample
+    )  # seconds since the cell's sample [s]
+    session = np.full(total, -1, dtype=np.int64)
+    session[index] = cell_session
+    stopped = np.zeros(total, dtype=bool)
+    stopped[index] = np.repeat(stop_gap, per_sample) & (since > 0)
+    speed = np.full(total, np.nan)
+    speed[index] = np.repeat(v, per_sample) + np.repeat(v_slope, per_sample) * since
+    speed[stopped] = 0.0
+    dist = np.full(total, np.nan)
+    dist[index] = np.repeat(d, per_sample) + np.repeat(d_slope, per_sample) * since
+    hr_cell = np.full(total, np.nan)
+    hr_cell[index] = np.where(since <= PAUSE_GAP_S, np.repeat(hr, per_sample), np.nan)
+    no_dist = ~np.isfinite(dist[index])
+    if no_dist.any():  # no distance recorded: integrate the speed, one cell per second
+        run = np.nan_to_num(speed[index])
+        cum = np.cumsum(run) - run
+        dist[index] = np.where(no_dist, _within(cum, cell_session, n_cells), dist[index])
     return Grid(
         ids=np.asarray(uniques, dtype=object),
-        offsets=offsets,
-        t0=start_cell.astype(np.float64),
+        first=first,
+        stop=stop,
+        t0=t0,
+        session=session,
         speed=speed,
+        dist=dist,
         hr=hr_cell,
         stopped=stopped,
         has_speed=has_speed,
         has_hr=has_hr,
-        sample_t=t,
-        sample_d=d,
-        sample_off=sample_off,
     )
+
+
+def _within(cum: FloatArray, cell_session: IntArray, n_cells: IntArray) -> FloatArray:
+    """A running total over all cells made to restart at each session's first cell."""
+    starts = np.concatenate(([0], np.cumsum(n_cells)[:-1]))
+    return cum - cum[np.minimum(starts, max(len(cum) - 1, 0))][cell_session]
 
 
 def _column(df: pd.DataFrame, name: str) -> FloatArray:
@@ -271,89 +288,91 @@ def _column(df: pd.DataFrame, name: str) -> FloatArray:
     return df[name].to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def _fill_within(v: FloatArray, fin: BoolArray, codes: IntArray, off: IntArray) -> FloatArray:
+def _fill_within(v: FloatArray, codes: IntArray, off: IntArray) -> FloatArray:
     """``v`` with NaNs replaced by the nearest earlier finite value of the same session
-    (or the next one at a session's start); sessions with none stay NaN."""
+    (the next one at a session's start); a session with none stays NaN."""
     n = len(v)
+    fin = np.isfinite(v)
     if n == 0 or fin.all():
         return v
     idx = np.where(fin, np.arange(n), -1)
     np.maximum.accumulate(idx, out=idx)
-    starts = off[:-1][codes]
-    prev_ok = idx >= starts
-    out = np.where(prev_ok, v[np.maximum(idx, 0)], np.nan)
-    # leading NaNs of a session: the next finite value
-    rev = np.where(fin, np.arange(n), n)[::-1]
-    nxt = np.minimum.accumulate(rev)[::-1]
-    ends = off[1:][codes]
-    next_ok = nxt < ends
-    return np.where(np.isfinite(out), out, np.where(next_ok, v[np.minimum(nxt, n - 1)], np.nan))
+    out = np.where(idx >= off[:-1][codes], v[np.maximum(idx, 0)], np.nan)
+    nxt = np.where(fin, np.arange(n), n)
+    nxt = np.minimum.accumulate(nxt[::-1])[::-1]
+    later = np.where(nxt < off[1:][codes], v[np.minimum(nxt, n - 1)], np.nan)
+    return np.where(np.isfinite(out), out, later)
 
 
-def smooth(grid: Grid, x: FloatArray, half: int) -> FloatArray:
-    """Centred moving average of ``x`` over ``2 * half + 1`` cells within each session;
-    NaN cells are left out of the average."""
+def smooth(x: FloatArray, half: int, sums: tuple[FloatArray, IntArray] | None = None) -> FloatArray:
+    """Centred moving average over ``2 * half + 1`` grid cells, NaN cells left out.
+
+    ``half`` is at most :data:`PAD`, so no window reaches into another session; ``sums``
+    are :func:`_sums` of ``x`` when already at hand.
+    """
     n = len(x)
-    if n == 0:
-        return x.copy()
+    out = np.full(n, np.nan)
+    w = 2 * half + 1
+    if n < w:
+        return out
     ok = np.isfinite(x)
-    c = np.concatenate(([0.0], np.cumsum(np.where(ok, x, 0.0))))
-    k = np.concatenate(([0], np.cumsum(ok)))
-    sizes = np.diff(grid.offsets)
-    lo_bound = np.repeat(grid.offsets[:-1], sizes)
-    hi_bound = np.repeat(grid.offsets[1:], sizes)
-    i = np.arange(n)
-    lo = np.maximum(i - half, lo_bound)
-    hi = np.minimum(i + half + 1, hi_bound)
-    count = k[hi] - k[lo]
-    return np.divide(c[hi] - c[lo], count, out=np.full(n, np.nan), where=count > 0)
+    c, k = sums if sums is not None else _sums(x)
+    count = k[w:] - k[:-w]
+    out[half : n - half] = np.divide(
+        c[w:] - c[:-w], count, out=np.full(n - 2 * half, np.nan), where=count > 0
+    )
+    out[~ok] = np.nan  # the padding between sessions stays empty
+    return out
 
 
-def _levels(grid: Grid, s: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Per session: the median and the 99th percentile of the running speed [m/s]."""
+def _quantiles(
+    grid: Grid, s: FloatArray, mask: BoolArray, qs: tuple[float, ...]
+) -> list[FloatArray]:
+    """Per session: quantiles of ``s`` over the cells in ``mask`` [m/s], to 0.05 m/s."""
     n_sessions = len(grid.ids)
-    sizes = np.diff(grid.offsets)
-    session = np.repeat(np.arange(n_sessions), sizes)
-    run = np.isfinite(s) & (s > 1.0)
-    bins = np.minimum((s[run] / _SPEED_BIN).astype(np.int64), _N_BINS - 1)
-    hist = np.bincount(session[run] * _N_BINS + bins, minlength=n_sessions * _N_BINS)
-    hist = hist.reshape(n_sessions, _N_BINS)
-    cum = np.cumsum(hist, axis=1)
-    total = cum[:, -1]
-
-    def quantile(q: float) -> FloatArray:
+    use = mask & np.isfinite(s) & (grid.session >= 0)
+    bins = np.minimum((s[use] / _SPEED_BIN).astype(np.int64), _N_BINS - 1)
+    hist = np.bincount(grid.session[use] * _N_BINS + bins, minlength=n_sessions * _N_BINS)
+    cum = np.cumsum(hist.reshape(n_sessions, _N_BINS), axis=1)
+    total = cum[:, -1] if n_sessions else np.zeros(0)
+    out = []
+    for q in qs:
         at = np.argmax(cum >= np.maximum(q * total, 1)[:, None], axis=1)
-        return np.where(total > 0, (at + 0.5) * _SPEED_BIN, np.nan)
+        out.append(np.where(total > 0, (at + 0.5) * _SPEED_BIN, np.nan))
+    return out
 
-    return quantile(0.5), quantile(0.99)
 
-
-def _hysteresis(grid: Grid, s: FloatArray, hi: FloatArray, lo: FloatArray) -> BoolArray:
-    """Per cell: above ``hi`` switches on, below ``lo`` switches off (thresholds per cell)."""
+def _hysteresis(s: FloatArray, hi: FloatArray, lo: FloatArray) -> BoolArray:
+    """Per cell: at or above ``hi`` switches on, below ``lo`` (or unknown) switches off."""
     n = len(s)
     event = np.zeros(n, dtype=np.int8)
     event[s >= hi] = 1
-    event[~(s >= lo)] = -1  # NaN switches off too
-    starts = grid.offsets[:-1][np.diff(grid.offsets) > 0]
-    event[starts] = np.where(event[starts] == 1, 1, -1)
+    event[~(s >= lo)] = -1
+    if n:
+        event[0] = -1
     idx = np.where(event != 0, np.arange(n), 0)
     np.maximum.accumulate(idx, out=idx)
     return event[idx] == 1
 
 
-def _runs(on: BoolArray, grid: Grid) -> tuple[IntArray, IntArray]:
-    """Start and end (exclusive) cell of every stretch of ``on``, never across sessions."""
-    edges = np.zeros(len(on) + 1, dtype=np.int8)
-    edges[1:] += on.astype(np.int8)
-    edges[:-1] -= on.astype(np.int8)
-    # break stretches at session boundaries
-    cut = np.zeros(len(on) + 1, dtype=bool)
-    cut[grid.offsets] = True
-    prev_on = np.concatenate(([False], on))
-    next_on = np.concatenate((on, [False]))
-    starts = np.flatnonzero(next_on & (~prev_on | cut))
-    ends = np.flatnonzero(prev_on & (~next_on | cut))
-    return starts.astype(np.int64), ends.astype(np.int64)
+def _stretches(on: BoolArray) -> tuple[IntArray, IntArray]:
+    """First cell and one past the last of every stretch of ``on``."""
+    edge = np.diff(np.concatenate(([0], on.astype(np.int8), [0])))
+    return np.flatnonzero(edge == 1).astype(np.int64), np.flatnonzero(edge == -1).astype(np.int64)
+
+
+def _window_mean(c: FloatArray, k: IntArray, a: IntArray, b: IntArray) -> FloatArray:
+    """Mean over cells ``[a, b)`` from running sums ``c`` and counts ``k`` (NaN if none)."""
+    b = np.maximum(a, b)
+    count = k[b] - k[a]
+    return np.divide(c[b] - c[a], count, out=np.full(len(a), np.nan), where=count > 0)
+
+
+def _sums(x: FloatArray) -> tuple[FloatArray, IntArray]:
+    ok = np.isfinite(x)
+    c = np.concatenate(([0.0], np.cumsum(np.where(ok, x, 0.0))))
+    k = np.concatenate(([0], np.cumsum(ok)))
+    return c, k
 
 
 @dataclass(frozen=True)
@@ -386,20 +405,21 @@ def detect_all(samples: pd.DataFrame) -> Detection:
         The repeats of all sessions and a per-session table of phases and what is missing.
     """
     grid = build_grid(samples)
-    n_sessions = len(grid.ids)
-    sizes = np.diff(grid.offsets)
-    session = np.repeat(np.arange(n_sessions), sizes)
-    s5 = smooth(grid, grid.speed, 2)
-    s3 = smooth(grid, grid.speed, 1)
-    easy, top = _levels(grid, s5)
+    sums = _sums(grid.speed)
+    s5 = smooth(grid.speed, 2, sums)
+    s3 = smooth(grid.speed, 1, sums)
+    running = s5 > 1.0
+    easy, top = _quantiles(grid, s5, running, (0.5, 0.99))
     candidate = (top >= MIN_CONTRAST * 1.1 * easy) & (top - easy >= MIN_GAIN_MPS * 1.2)
-    hi = np.where(candidate, easy + 0.55 * (top - easy), np.inf)[session]
-    lo = np.where(candidate, easy + 0.45 * (top - easy), np.inf)[session]
-    on = _hysteresis(grid, s5, hi, lo)
-    starts, ends = _runs(on, grid)
-    rows = _refine(grid, s3, session, starts, ends, easy)
-    repeats = _repeat_table(grid, rows)
-    phases = _phases(grid, s3, easy, top, repeats)
+    cell = np.maximum(grid.session, 0)
+    valid = (grid.session >= 0) & candidate[cell] if len(candidate) else grid.session >= 0
+    hi = np.where(valid, (easy + 0.55 * (top - easy))[cell] if len(easy) else 0, np.inf)
+    lo = np.where(valid, (easy + 0.45 * (top - easy))[cell] if len(easy) else 0, np.inf)
+    on = _hysteresis(s5, hi, lo)
+    a, b = _stretches(on)
+    k, t_a, t_b = _refine(grid, s3, a, b, easy)
+    repeats = _repeat_table(grid, k, t_a, t_b)
+    phases = _phases(grid, s3, easy, top, k, t_a, t_b)
     return Detection(repeats=repeats, phases=phases)
 
 
@@ -439,234 +459,341 @@ def detect_intervals(samples: pd.DataFrame) -> pd.DataFrame:
     frame = samples
     if "session_id" not in frame.columns or frame["session_id"].isna().all():
         frame = frame.assign(session_id="session")
-    return detect_all(frame).repeats.reset_index(drop=True)
+    return detect_all(frame).repeats
+
+
+_W: Final = 12
+"""Cells either side of a rough boundary searched for the exact crossing."""
 
 
 def _refine(
-    grid: Grid,
-    s3: FloatArray,
-    session: IntArray,
-    starts: IntArray,
-    ends: IntArray,
-    easy: FloatArray,
-) -> list[tuple[int, float, float]]:
-    """Exact boundaries of each candidate, and the filters; ``(session, start, end)``."""
-    out: list[tuple[int, float, float]] = []
-    by_session: dict[int, list[tuple[float, float]]] = {}
-    prev_end: dict[int, int] = {}
-    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-        k = int(session[a])
-        lo_cell, hi_cell = int(grid.offsets[k]), int(grid.offsets[k + 1])
-        inner = s3[a + 2 : b - 2] if b - a > 6 else s3[a:b]
-        fast = float(np.nanmedian(inner)) if np.isfinite(inner).any() else np.nan
-        if not np.isfinite(fast):
-            continue
-        before_lo = max(lo_cell, prev_end.get(k, lo_cell), a - 40)
-        pre = _level(s3[before_lo : max(before_lo, a - 6)], easy[k])
-        post = _level(s3[min(b + 6, hi_cell) : min(b + 40, hi_cell)], easy[k])
-        t_a = _crossing(grid, s3, a, lo_cell, hi_cell, (pre + fast) / 2, rising=True)
-        t_b = _crossing(grid, s3, b - 1, lo_cell, hi_cell, (post + fast) / 2, rising=False)
-        prev_end[k] = b
-        duration = t_b - t_a
-        if not (MIN_REPEAT_S <= duration <= MAX_REPEAT_S):
-            continue
-        if fast < MIN_CONTRAST * easy[k] or fast - easy[k] < MIN_GAIN_MPS:
-            continue
-        by_session.setdefault(k, []).append((t_a, t_b))
-    for k, found in by_session.items():
-        if len(found) >= 2:
-            out.extend((k, a, b) for a, b in found)
-    return out
+    grid: Grid, s3: FloatArray, a: IntArray, b: IntArray, easy: FloatArray
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Exact boundaries of the candidate stretches ``[a, b)``, and the filters.
 
-
-def _level(x: FloatArray, default: float) -> float:
-    x = x[np.isfinite(x)]
-    return float(np.median(x)) if len(x) else float(default)
+    Returns the session, start and end time [s] of every repeat kept.
+    """
+    empty = (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
+    if len(a) == 0:
+        return empty
+    k = grid.session[a]
+    first, stop = grid.first[k], grid.stop[k]
+    c, cnt = _sums(s3)
+    long = (b - a) > 6
+    fast = _window_mean(c, cnt, np.where(long, a + 2, a), np.where(long, b - 2, b))
+    same_prev = np.concatenate(([False], k[1:] == k[:-1]))
+    same_next = np.concatenate((k[1:] == k[:-1], [False]))
+    prev_b = np.where(same_prev, np.concatenate(([0], b[:-1])), first)
+    next_a = np.where(same_next, np.concatenate((a[1:], [0])), stop)
+    pre_lo = np.maximum(a - 40, prev_b)
+    pre = _window_mean(c, cnt, pre_lo, np.maximum(pre_lo, a - 6))
+    post_lo = np.minimum(b + 6, next_a)
+    post = _window_mean(c, cnt, post_lo, np.minimum(b + 40, next_a))
+    pre = np.where(np.isfinite(pre), pre, easy[k])
+    post = np.where(np.isfinite(post), post, easy[k])
+    t_a = _crossing(grid, s3, k, a, (pre + fast) / 2, rising=True)
+    t_b = _crossing(grid, s3, k, b - 1, (post + fast) / 2, rising=False)
+    duration = t_b - t_a
+    keep = (
+        np.isfinite(fast)
+        & (duration >= MIN_REPEAT_S)
+        & (duration <= MAX_REPEAT_S)
+        & (fast >= MIN_CONTRAST * easy[k])
+        & (fast - easy[k] >= MIN_GAIN_MPS)
+    )
+    per_session = np.bincount(k[keep], minlength=len(grid.ids))
+    keep &= per_session[k] >= 2
+    return k[keep], t_a[keep], t_b[keep]
 
 
 def _crossing(
-    grid: Grid,
-    s3: FloatArray,
-    at: int,
-    lo_cell: int,
-    hi_cell: int,
-    level: float,
-    *,
-    rising: bool,
-) -> float:
-    """Wall-clock time [s] where ``s3`` crosses ``level`` nearest to cell ``at``."""
-    k0 = lo_cell
-    t0 = float(grid.t0[int(np.searchsorted(grid.offsets, lo_cell, side="right") - 1)])
-    a = max(lo_cell, at - 12)
-    b = min(hi_cell - 1, at + 12)
-    x = s3[a : b + 1]
-    if len(x) < 2:
-        return t0 + (at - k0) + (0.0 if rising else 1.0)
-    above = x >= level
-    if rising:
-        hits = np.flatnonzero(~above[:-1] & above[1:])  # between i and i+1
-    else:
-        hits = np.flatnonzero(above[:-1] & ~above[1:])
-    if len(hits) == 0:
-        return t0 + (at - k0) + (0.0 if rising else 1.0)
-    centre = at - a if rising else at - a
-    i = int(hits[np.argmin(np.abs(hits + 0.5 - centre))])
-    x0, x1 = float(x[i]), float(x[i + 1])
-    frac = (level - x0) / (x1 - x0) if x1 != x0 else 0.5
-    return t0 + (a + i - k0) + frac
+    grid: Grid, s3: FloatArray, k: IntArray, at: IntArray, level: FloatArray, *, rising: bool
+) -> FloatArray:
+    """Time [s] where ``s3`` crosses ``level`` nearest to cell ``at`` (one per candidate)."""
+    offsets = np.arange(-_W, _W + 1)
+    idx = np.clip(at[:, None] + offsets, grid.first[k][:, None], grid.stop[k][:, None] - 1)
+    x = s3[idx]
+    above = x >= level[:, None]
+    hit = (~above[:, :-1] & above[:, 1:]) if rising else (above[:, :-1] & ~above[:, 1:])
+    hit &= idx[:, 1:] > idx[:, :-1]
+    distance = np.where(hit, np.abs(np.arange(2 * _W) + 0.5 - _W), np.inf)
+    j = np.argmin(distance, axis=1)
+    rows = np.arange(len(at))
+    x0, x1 = x[rows, j], x[rows, j + 1]
+    step = x1 - x0
+    frac = np.divide(level - x0, step, out=np.full(len(at), 0.5), where=step != 0)
+    frac = np.clip(np.nan_to_num(frac, nan=0.5), 0.0, 1.0)
+    found = np.isfinite(distance[rows, j])
+    cell = np.where(found, idx[rows, j], at).astype(np.float64)
+    t_cell = grid.t0[k] + (cell - grid.first[k])
+    fallback = 0.0 if rising else 1.0
+    return np.where(found, t_cell + frac, t_cell + fallback)
 
 
-def _repeat_table(grid: Grid, rows: list[tuple[int, float, float]]) -> pd.DataFrame:
-    if not rows:
+def _repeat_table(grid: Grid, k: IntArray, t_a: FloatArray, t_b: FloatArray) -> pd.DataFrame:
+    n = len(k)
+    if n == 0:
         return empty_repeats()
-    k = np.array([r[0] for r in rows], dtype=np.int64)
-    a = np.array([r[1] for r in rows])
-    b = np.array([r[2] for r in rows])
-    dist = np.array([grid.distance(int(kk), aa, bb) for kk, aa, bb in rows])
-    avg_hr = np.full(len(rows), np.nan)
-    max_hr = np.full(len(rows), np.nan)
-    hr_end = np.full(len(rows), np.nan)
-    hr_start = np.full(len(rows), np.nan)
-    for i, (kk, aa, bb) in enumerate(rows):
-        cells = grid.cells(kk)
-        hr = grid.hr[cells]
-        t0 = grid.t0[kk]
-        ia, ib = int(np.ceil(aa - t0)), int(np.floor(bb - t0)) + 1
-        inside = hr[max(ia, 0) : max(ib, 0)]
-        if np.isfinite(inside).any():
-            avg_hr[i] = float(np.nanmean(inside))
-            max_hr[i] = float(np.nanmax(inside))
-        near_end = hr[max(ib - 5, 0) : ib + 10]
-        if np.isfinite(near_end).any():
-            hr_end[i] = float(np.nanmax(near_end))
-        near_start = hr[max(ia - 10, 0) : ia + 3]
-        if np.isfinite(near_start).any():
-            hr_start[i] = float(np.nanmin(near_start))
+    distance = grid.at(k, t_b, grid.dist) - grid.at(k, t_a, grid.dist)
+    duration = t_b - t_a
+    ia = grid.first[k] + np.ceil(t_a - grid.t0[k]).astype(np.int64)
+    ib = grid.first[k] + np.floor(t_b - grid.t0[k]).astype(np.int64) + 1
+    ib = np.maximum(ib, ia + 1)
+    c, cnt = _sums(grid.hr)
+    avg_hr = _window_mean(c, cnt, ia, ib)
+    hr = np.where(np.isfinite(grid.hr), grid.hr, -np.inf)
+    bounds = np.empty(2 * n, dtype=np.int64)
+    bounds[0::2], bounds[1::2] = ia, ib
+    peak = np.maximum.reduceat(hr, bounds)[0::2] if len(hr) else np.full(n, -np.inf)
+    max_hr = np.where(np.isfinite(peak), peak, np.nan)
+    end_window = np.clip(ib[:, None] + np.arange(-5, 10), 0, len(hr) - 1)
+    start_window = np.clip(ia[:, None] + np.arange(-10, 3), 0, len(hr) - 1)
+    with np.errstate(all="ignore"):
+        hr_end = _nan_reduce(grid.hr[end_window], np.max)
+        hr_start = _nan_reduce(grid.hr[start_window], np.min)
     same_next = np.concatenate((k[1:] == k[:-1], [False]))
-    next_a = np.concatenate((a[1:], [np.nan]))
-    next_hr = np.concatenate((hr_start[1:], [np.nan]))
-    recovery = np.where(same_next, next_a - b, np.nan)
-    hr_drop = np.where(same_next, hr_end - next_hr, np.nan)
-    index = np.arange(len(rows)) - np.searchsorted(k, k, side="left")
-    duration = b - a
+    recovery = np.where(same_next, np.concatenate((t_a[1:], [np.nan])) - t_b, np.nan)
+    hr_drop = np.where(same_next, hr_end - np.concatenate((hr_start[1:], [np.nan])), np.nan)
+    index = np.arange(n) - np.searchsorted(k, k, side="left")
+    speed = np.divide(distance, duration, out=np.full(n, np.nan), where=duration > 0)
     return pd.DataFrame(
         {
             "session_id": pd.array(grid.ids[k].astype(str), dtype="str"),
             "repeat_index": index.astype(np.int64),
-            "start_s": a,
-            "end_s": b,
+            "start_s": t_a,
+            "end_s": t_b,
             "duration_s": duration,
-            "distance_m": dist,
-            "avg_speed_mps": np.divide(
-                dist, duration, out=np.full(len(rows), np.nan), where=duration > 0
-            ),
+            "distance_m": distance,
+            "avg_speed_mps": speed,
             "avg_hr_bpm": avg_hr,
             "max_hr_bpm": max_hr,
             "recovery_s": recovery,
             "hr_drop_bpm": hr_drop,
-            "source": pd.array(["stream"] * len(rows), dtype="str"),
+            "source": pd.array(["stream"] * n, dtype="str"),
         }
     )
 
 
+def _nan_reduce(x: npt.NDArray[np.float64], how: object) -> FloatArray:
+    """Row-wise max or min ignoring NaN; NaN for rows with none."""
+    ok = np.isfinite(x)
+    fill = -np.inf if how is np.max else np.inf
+    out = (np.max if how is np.max else np.min)(np.where(ok, x, fill), axis=1)
+    return np.where(ok.any(axis=1), out, np.nan)
+
+
 def _phases(
-    grid: Grid, s3: FloatArray, easy: FloatArray, top: FloatArray, repeats: pd.DataFrame
+    grid: Grid,
+    s3: FloatArray,
+    easy: FloatArray,
+    top: FloatArray,
+    k: IntArray,
+    t_a: FloatArray,
+    t_b: FloatArray,
 ) -> pd.DataFrame:
     """Warm-up, cool-down and main part of every session."""
     n_sessions = len(grid.ids)
-    warm = np.full(n_sessions, np.nan)
-    cool = np.full(n_sessions, np.nan)
-    main_a = np.full(n_sessions, np.nan)
-    main_b = np.full(n_sessions, np.nan)
+    n_cells = grid.stop - grid.first
+    t_end = grid.t0 + n_cells - 1
+    cell = np.maximum(grid.session, 0)
+    inside = grid.session >= 0
+    paused = np.bincount(cell[inside], weights=grid.stopped[inside], minlength=n_sessions)
+    count = np.bincount(k, minlength=n_sessions)
+
+    # runs with repeats: before the first and after the last
+    first_a = np.full(n_sessions, np.nan)
+    last_b = np.full(n_sessions, np.nan)
+    if len(k):
+        starts = np.searchsorted(k, np.arange(n_sessions), side="left")
+        ends = np.searchsorted(k, np.arange(n_sessions), side="right")
+        has = ends > starts
+        first_a[has] = t_a[starts[has]]
+        last_b[has] = t_b[ends[has] - 1]
+    warm_rep = first_a - grid.t0
+    cool_rep = t_end - last_b
+
+    # runs without: the slow start and slow end
+    warm_slow, cool_slow = _slow_ends(grid, s3)
+    warm = np.where(count > 0, warm_rep, warm_slow)
+    cool = np.where(count > 0, cool_rep, cool_slow)
+    usable = grid.has_speed & (n_cells >= 60)
+    warm = np.where(usable, np.where(warm >= MIN_PHASE_S, warm, 0.0), np.nan)
+    cool = np.where(usable, np.where(cool >= MIN_PHASE_S, cool, 0.0), np.nan)
+    main_a = grid.t0 + warm
+    main_b = t_end - cool
+    ok = usable & (main_b > main_a)
+    kk = np.flatnonzero(ok)
     main_v = np.full(n_sessions, np.nan)
-    count = np.zeros(n_sessions, dtype=np.int64)
-    paused = np.bincount(
-        np.repeat(np.arange(n_sessions), np.diff(grid.offsets)),
-        weights=grid.stopped.astype(float),
-        minlength=n_sessions,
-    )
-    missing: list[str] = []
-    first_rep: dict[str, tuple[float, float, int]] = {}
-    if len(repeats):
-        g = repeats.groupby("session_id", sort=False)
-        agg = pd.DataFrame(
-            {"a": g["start_s"].min(), "b": g["end_s"].max(), "n": g["start_s"].size()}
-        )
-        first_rep = {str(i): (float(r.a), float(r.b), int(r.n)) for i, r in agg.iterrows()}
-    s60 = smooth(grid, grid.speed, 30)
-    for k in range(n_sessions):
-        cells = grid.cells(k)
-        n = cells.stop - cells.start
-        notes = []
-        if not grid.has_speed[k]:
-            notes.append("no speed or distance recorded")
-        if not grid.has_hr[k]:
-            notes.append("no heart rate recorded")
-        if n < 60:
-            notes.append("too few samples")
-        missing.append("; ".join(notes))
-        if n < 60 or not grid.has_speed[k]:
-            continue
-        t0 = float(grid.t0[k])
-        t_end = t0 + n - 1
-        sid = str(grid.ids[k])
-        if sid in first_rep:
-            a, b, count[k] = first_rep[sid]
-            w, c = a - t0, t_end - b
-        else:
-            v = s60[cells]
-            w, c = _slow_ends(v, grid.stopped[cells])
-            a, b = t0 + w, t_end - c
-        warm[k] = w if w >= MIN_PHASE_S else 0.0
-        cool[k] = c if c >= MIN_PHASE_S else 0.0
-        main_a[k], main_b[k] = t0 + warm[k], t_end - cool[k]
-        if main_b[k] > main_a[k]:
-            dist = grid.distance(k, main_a[k], main_b[k])
-            moving = (
-                main_b[k]
-                - main_a[k]
-                - float(grid.stopped[cells][int(warm[k]) : n - int(cool[k])].sum())
-            )
-            main_v[k] = dist / moving if moving > 0 else np.nan
+    if len(kk):
+        dist = grid.at(kk, main_b[kk], grid.dist) - grid.at(kk, main_a[kk], grid.dist)
+        stopped_sum = np.concatenate(([0], np.cumsum(grid.stopped)))
+        ia = grid.first[kk] + warm[kk].astype(np.int64)
+        ib = grid.stop[kk] - cool[kk].astype(np.int64)
+        moving = (main_b[kk] - main_a[kk]) - (stopped_sum[ib] - stopped_sum[ia])
+        main_v[kk] = np.divide(dist, moving, out=np.full(len(kk), np.nan), where=moving > 0)
+    missing = np.full(n_sessions, "", dtype=object)
+    for mask, note in (
+        (~grid.has_speed, "no speed or distance recorded"),
+        (~grid.has_hr, "no heart rate recorded"),
+        (n_cells < 60, "too few samples"),
+    ):
+        missing = np.where(mask, np.where(missing == "", note, missing + "; " + note), missing)
     return pd.DataFrame(
         {
             "session_id": pd.array(grid.ids.astype(str), dtype="str"),
             "warmup_s": warm,
             "cooldown_s": cool,
-            "main_start_s": main_a,
-            "main_end_s": main_b,
+            "main_start_s": np.where(usable, main_a, np.nan),
+            "main_end_s": np.where(usable, main_b, np.nan),
             "main_speed_mps": main_v,
             "easy_speed_mps": easy,
             "fast_speed_mps": top,
-            "repeats": count,
+            "repeats": count.astype(np.int64),
             "has_speed": grid.has_speed,
             "has_hr": grid.has_hr,
             "paused_s": paused,
-            "missing": pd.array(missing, dtype="str"),
+            "missing": pd.array(missing.astype(str), dtype="str"),
         }
     )
 
 
-def _slow_ends(v: FloatArray, stopped: BoolArray) -> tuple[float, float]:
-    """Length [s] of the slow start and of the slow end of a run without repeats.
+def _slow_ends(grid: Grid, s3: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Length [s] of the slow start and of the slow end of every session.
 
-    The main level is the median speed of the middle half; the warm-up ends where the
-    cumulative shortfall below 93.5 % of it peaks, within the first 40 % of the run (and
-    the cool-down likewise from the end).
+    The main level is the median speed of the session's middle half; the warm-up ends where
+    the cumulative shortfall below 93.5 % of that level peaks within the first 40 % of the
+    session (the cool-down likewise from the end), when the shortfall is material. One
+    small numpy pass per session, on every fifth cell.
     """
-    n = len(v)
-    ok = np.isfinite(v)
-    if ok.sum() < 60:
-        return 0.0, 0.0
-    middle = v[n // 4 : 3 * n // 4]
-    middle = middle[np.isfinite(middle) & (middle > 0.5)]
-    if len(middle) == 0:
-        return 0.0, 0.0
-    level = 0.935 * float(np.median(middle))
-    short = np.where(ok, level - v, 0.0)
-    reach = max(int(0.4 * n), 1)
-    head = np.cumsum(short[:reach])
-    tail = np.cumsum(short[::-1][:reach])
-    w = float(np.argmax(head) + 1) if head.max() > 0.05 * level * MIN_PHASE_S else 0.0
-    c = float(np.argmax(tail) + 1) if tail.max() > 0.05 * level * MIN_PHASE_S else 0.0
-    return w, c
+    n_sessions = len(grid.ids)
+    warm = np.zeros(n_sessions)
+    cool = np.zeros(n_sessions)
+    step = 5
+    for k in range(n_sessions):
+        v = s3[grid.first[k] : grid.stop[k] : step]
+        n = len(v)
+        if n * step < 2 * MIN_PHASE_S:
+            continue
+        middle = v[n // 4 : 3 * n // 4]
+        middle = middle[middle > 0.5]
+        if len(middle) == 0:
+            continue
+        level = 0.935 * float(np.median(middle))
+        short = np.nan_to_num(level - v)
+        reach = max(int(0.4 * n), 1)
+        enough = 0.05 * level * MIN_PHASE_S / step
+        head = np.cumsum(short[:reach])
+        tail = np.cumsum(short[::-1][:reach])
+        if head.max() > enough:
+            warm[k] = (int(np.argmax(head)) + 1) * step
+        if tail.max() > enough:
+            cool[k] = (int(np.argmax(tail)) + 1) * step
+    return warm, cool
+
+
+@dataclass(frozen=True)
+class RunAnalysis:
+    """The repeats of every run, from its laps or its speed stream, and its phases.
+
+    Attributes
+    ----------
+    repeats
+        One row per work repeat (:data:`REPEAT_COLUMNS`): from the laps where they mark the
+        repeats (``source`` ``laps``), else from the speed stream (``stream``).
+    laps
+        The laps with ``role`` filled.
+    phases
+        Per session with samples: the stream's phases (:data:`PHASE_COLUMNS`), with
+        ``warmup_s`` and ``cooldown_s`` taken from the laps where the laps mark them.
+    """
+
+    repeats: pd.DataFrame
+    laps: pd.DataFrame
+    phases: pd.DataFrame
+
+
+def analyse_runs(laps: pd.DataFrame, samples: pd.DataFrame | None) -> RunAnalysis:
+    """Find the repeats, warm-up and cool-down of every session, and give laps their roles.
+
+    Parameters
+    ----------
+    laps
+        A laps table (may be empty).
+    samples
+        The samples table of the same sessions, or ``None``.
+
+    Returns
+    -------
+    RunAnalysis
+        Lap-marked repeats where the laps mark them, stream repeats elsewhere.
+    """
+    from stridekit.analysis.laps import lap_phases, lap_repeats, lap_roles
+
+    if samples is not None and len(samples):
+        detection = detect_all(samples)
+    else:
+        detection = Detection(repeats=empty_repeats(), phases=_empty_phases())
+    roles = lap_roles(laps, detection.phases)
+    from_laps = lap_repeats(roles)
+    marked = lap_phases(roles)
+    structured = set(marked.loc[marked["structured"], "session_id"])
+    stream = detection.repeats.loc[~detection.repeats["session_id"].isin(structured)]
+    if len(from_laps) and samples is not None and len(samples):
+        from_laps = _lap_heart_rate(from_laps, samples)
+    parts = [p for p in (from_laps, stream) if len(p)]
+    repeats = pd.concat(parts, ignore_index=True) if parts else empty_repeats()
+    phases = detection.phases.copy()
+    if len(marked):
+        m = marked.set_index("session_id")
+        for col in ("warmup_s", "cooldown_s"):
+            m[col] = m[col].where(m[col] >= MIN_PHASE_S, 0.0)
+        in_laps = phases["session_id"].isin(m.index)
+        phases.loc[in_laps, "warmup_s"] = phases.loc[in_laps, "session_id"].map(m["warmup_s"])
+        phases.loc[in_laps, "cooldown_s"] = phases.loc[in_laps, "session_id"].map(m["cooldown_s"])
+        extra = m.loc[~m.index.isin(phases["session_id"])]
+        if len(extra):
+            add = _empty_phases(len(extra))
+            add["session_id"] = pd.array(np.asarray(extra.index, dtype=str), dtype="str")
+            add["warmup_s"] = extra["warmup_s"].to_numpy()
+            add["cooldown_s"] = extra["cooldown_s"].to_numpy()
+            add["missing"] = pd.array(["no samples recorded"] * len(extra), dtype="str")
+            phases = pd.concat([phases, add], ignore_index=True)
+    counts = repeats.groupby("session_id").size()
+    phases["repeats"] = phases["session_id"].map(counts).fillna(0).astype("int64")
+    return RunAnalysis(repeats=repeats, laps=roles, phases=phases)
+
+
+def _empty_phases(n: int = 0) -> pd.DataFrame:
+    cols: dict[str, object] = {}
+    for name in PHASE_COLUMNS:
+        if name in ("session_id", "missing"):
+            cols[name] = pd.array([None] * n, dtype="str")
+        elif name == "repeats":
+            cols[name] = np.zeros(n, dtype=np.int64)
+        elif name in ("has_speed", "has_hr"):
+            cols[name] = np.zeros(n, dtype=bool)
+        else:
+            cols[name] = np.full(n, np.nan)
+    return pd.DataFrame(cols)
+
+
+def _lap_heart_rate(repeats: pd.DataFrame, samples: pd.DataFrame) -> pd.DataFrame:
+    """Peak heart rate of each lap repeat, and its drop by the next repeat, from samples."""
+    ids = repeats["session_id"].unique()
+    grid = build_grid(samples.loc[samples["session_id"].isin(ids)])
+    pos = {str(s): i for i, s in enumerate(grid.ids)}
+    k = repeats["session_id"].map(pos)
+    have = k.notna().to_numpy() & (grid.stop - grid.first)[k.fillna(0).astype(int)] > 0
+    out = repeats.copy()
+    if not have.any():
+        return out
+    kk = np.asarray(k[have].to_numpy(dtype=np.int64), dtype=np.int64)
+    t_a = repeats.loc[have, "start_s"].to_numpy(dtype=float)
+    t_b = repeats.loc[have, "end_s"].to_numpy(dtype=float)
+    table = _repeat_table(grid, kk, t_a, t_b)
+    out.loc[have, "max_hr_bpm"] = table["max_hr_bpm"].to_numpy()
+    out.loc[have, "hr_drop_bpm"] = table["hr_drop_bpm"].to_numpy()
+    fill = out["avg_hr_bpm"].isna().to_numpy() & have
+    if fill.any():
+        out.loc[fill, "avg_hr_bpm"] = table["avg_hr_bpm"].to_numpy()[fill[have]]
+    return out
