@@ -508,3 +508,54 @@ def test_an_uploads_zip_larger_than_one_member_may_be_is_spooled_not_refused(
     assert len(log.sessions) == 8
     assert len(log.samples) == 718 + 927 + 21
     assert [e.status for e in log.report].count("ok") == 4
+
+
+def test_text_times_loose_recordings_and_the_match_window(fixtures: Path, tmp_path: Path) -> None:
+    summaries = [
+        {  # 90 s after the loose FIT starts: outside the window, so not joined
+            "activityId": 7,
+            "activityType": {"typeKey": "running"},
+            "startTimeGmt": "2017-06-11 14:35:39",
+            "startTimeLocal": "2017-06-11 16:35:39",
+            "duration": 60_000,
+        },
+        {  # 40 s after: joined
+            "activityId": 8,
+            "name": "Matched",
+            "activityType": "running",
+            "startTimeGmt": "2025-10-20 17:44:46",
+            "duration": 60_000,
+        },
+    ]
+    files = {
+        f"{FITNESS}/r_0_summarizedActivities.json": json.dumps(
+            [{"summarizedActivitiesExport": summaries}]
+        ).encode(),
+        f"{FITNESS}/r_1_summarizedActivities.json": b"[]",
+        # the uploaded-files zip, unpacked by the runner
+        f"{UPLOADS}/UploadedFiles_0-_Part1/a_1.fit": (fixtures / SHORT_FIT).read_bytes(),
+        f"{UPLOADS}/UploadedFiles_0-_Part2.zip": _zip(
+            {"b_2.fit": (fixtures / STRENGTH_FIT).read_bytes(), "deeper.zip": _zip({"c": b"c"})}
+        ),
+        "__MACOSX/DI_CONNECT/DI-Connect-Fitness/._r_0_summarizedActivities.json": b"\x00\x05",
+    }
+    log = read_garmin_export(write_folder(tmp_path / "e", files)).validate()
+    assert sorted(log.sessions["session_id"]) == [
+        "20170611T143409Z",
+        "20251020T174406Z",
+        "garmin:7",
+    ]
+    seven = log.sessions.set_index("session_id").loc["garmin:7"]
+    assert seven["start_utc"] == pd.Timestamp("2017-06-11 14:35:39", tz="UTC")
+    assert seven["local_date"] == pd.Timestamp("2017-06-11")
+    matched = log.sessions.set_index("session_id").loc["20251020T174406Z"]
+    assert matched["title"] == "Matched"
+    assert matched["sport"] == "run"  # the summary's type wins over the watch's
+    statuses = {Path(e.path.split("!")[-1]).name: e.status for e in log.report}
+    assert statuses == {
+        "r_0_summarizedActivities.json": "ok",
+        "r_1_summarizedActivities.json": "ok",
+        "a_1.fit": "ok",
+        "b_2.fit": "ok",
+        "deeper.zip": "skipped",
+    }

@@ -478,7 +478,7 @@ def _read(export: _Export, tz: TzLike, zone: dt.tzinfo) -> TrainingLog:
     json_entries: list[ReportEntry | None] = []
     summaries: list[_Summary] = []
     for i, name in enumerate(summary_names):
-        rows, entry = _read_summaries(export, name, i, zone)
+        rows, entry = _read_summaries(export, name, i)
         summaries += rows
         json_entries.append(entry)
     recordings: list[_Recording] = []
@@ -536,6 +536,9 @@ def _parse(where: str, name: str, read: Any, tz: TzLike) -> _Recording:
     except LogFormatError as exc:
         rec.error = str(exc)
         return rec
+    except StridekitError as exc:
+        rec.error = f"{where}: {exc}"
+        return rec
     rec.log = log
     rec.fmt = str(log.sessions["source_format"].iloc[0]) if len(log.sessions) else None
     rec.problems = [
@@ -567,7 +570,7 @@ def _read_nested(
                             "skipped",
                             "zip",
                             0,
-                            f"{inner}: a zip inside a zip inside the export is not read; "
+                            f"{inner}: a zip inside an uploaded-files zip is not read; "
                             "unpack it and read the folder",
                         )
                     )
@@ -593,7 +596,7 @@ def _read_nested(
 
 
 def _read_summaries(
-    export: _Export, name: str, index: int, zone: dt.tzinfo
+    export: _Export, name: str, index: int
 ) -> tuple[list[_Summary], ReportEntry | None]:
     """The activities of one summary JSON, and its entry when it is not plainly ok."""
     where = export.locate(name)
@@ -655,6 +658,8 @@ def _read_summaries(
 def _activities(payload: Any) -> list[Any] | None:
     """The activity objects of a summary file: ``[{"summarizedActivitiesExport": [...]}]``
     (a bare object, or a bare list of activities, is tolerated)."""
+    if payload == []:
+        return []  # an account without activities
     blocks = payload if isinstance(payload, list) else [payload]
     found = False
     out: list[Any] = []
