@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,12 @@ class TrainingLog:
         ``session_id``; the columns, dtypes and units are those of :data:`schema.TABLES`.
     report
         What was read, what was partial and what was skipped, one entry per input file.
+    fingerprint
+        A key of the log's content (hex), or ``None`` when unknown. :func:`stridekit.load_log`
+        sets it from its cache key, :meth:`select` and :meth:`between` derive one for the
+        part they return; analyses cache their results under it
+        (:func:`stridekit.io.cache.cached_frame`). A log whose tables are changed by hand
+        must not keep it.
     """
 
     sessions: pd.DataFrame = field(default_factory=lambda: schema.empty("sessions"))
@@ -33,6 +40,7 @@ class TrainingLog:
     samples: pd.DataFrame = field(default_factory=lambda: schema.empty("samples"))
     sets: pd.DataFrame = field(default_factory=lambda: schema.empty("sets"))
     report: ImportReport = field(default_factory=ImportReport)
+    fingerprint: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         for name in schema.table_names():
@@ -86,12 +94,19 @@ class TrainingLog:
         def pick(df: pd.DataFrame) -> pd.DataFrame:
             return df.loc[df["session_id"].isin(ids)].reset_index(drop=True)
 
+        fingerprint = None
+        if self.fingerprint is not None:
+            h = hashlib.blake2b(self.fingerprint.encode(), digest_size=16)
+            for sid in sorted(set(ids.astype(str))):
+                h.update(b"\x00" + sid.encode())
+            fingerprint = h.hexdigest()
         return TrainingLog(
             sessions=pick(self.sessions),
             laps=pick(self.laps),
             samples=pick(self.samples),
             sets=pick(self.sets),
             report=self.report,
+            fingerprint=fingerprint,
         )
 
     @property

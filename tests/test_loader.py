@@ -99,7 +99,7 @@ def test_cache_hit_equals_parse_and_survives_damage(tmp_path: Path, own_cache: P
     folder = tmp_path / "log"
     shutil.copytree(SAMPLE, folder)
     first = load_log(folder)
-    entries = list((own_cache / f"v{cache.CACHE_FORMAT}").iterdir())
+    entries = list((own_cache / f"v{cache.CACHE_FORMAT}" / "logs").iterdir())
     assert len(entries) == 1
     second = load_log(folder)
     for name in ("sessions", "laps", "samples", "sets"):

@@ -1,18 +1,32 @@
-"""``load_log`` and ``read_activity``: from files on disk to one TrainingLog and its report."""
+"""``load_log`` and ``read_activity``: from files on disk to one TrainingLog and its report.
+
+``load_log`` lists the files, hashes their content and looks the whole log up in the cache
+(:mod:`stridekit.io.cache`); on a miss each file is looked up alone, and only new or changed
+files are parsed, on every core for big jobs (:mod:`stridekit.io.parallel`). The files'
+tables are put together, the same activity read from two sources is kept once
+(:mod:`stridekit.io.merge`) and runs are classified.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from collections.abc import Callable
-from pathlib import Path
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Final
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from stridekit import schema
 from stridekit.analysis.classify import classify_runs
 from stridekit.errors import LogFormatError, StridekitError, UnknownFormatError
-from stridekit.io import cache, csvlog, detect, fit, gpx, safety, store, strava, tcx
+from stridekit.io import cache, csvlog, detect, fit, gpx, parallel, safety, store, strava, tcx
+from stridekit.io.cache import ParsedFile
 from stridekit.io.common import TzLike, resolve_tz
+from stridekit.io.merge import merge_duplicates
 from stridekit.log import TrainingLog
 from stridekit.report import ImportReport, ProgressCallback, ReportEntry
 
@@ -30,11 +44,14 @@ READERS: dict[str, Reader] = {
 """format -> reader of the file's (gunzipped) bytes."""
 
 READER_VERSION = "2"
+"""Part of every cache key: bump it when any reader's output changes."""
 
 SUPPORTED = (
     "stridekit reads FIT, TCX and GPX (plain or .gz) and the hand-kept CSVs of docs/log-format.md"
 )
-"""Part of every cache key: bump it when any reader's output changes."""
+
+ZIP_SUFFIXES: Final = frozenset({".zip"})
+"""Suffixes of archives whose members are read as recordings (a zip found in a folder)."""
 
 
 def read_activity(path: str | Path, *, tz: TzLike = None) -> TrainingLog:
@@ -84,7 +101,7 @@ def parse_activity(data: bytes, *, source: str = "<bytes>", tz: TzLike = None) -
     )
 
 
-def _entry(path: Path, fmt: str, log: TrainingLog) -> ReportEntry:
+def _entry(path: Path | str, fmt: str, log: TrainingLog) -> ReportEntry:
     """The report entry of a file read whole: ok, or partial with the reader's reasons."""
     reasons = [e.message for e in log.report if e.status != "ok" and e.message]
     if reasons:
@@ -98,13 +115,18 @@ def load_log(
     tz: TzLike = None,
     use_cache: bool = True,
     progress: ProgressCallback | None = None,
+    workers: int | None = None,
 ) -> TrainingLog:
     """Load a runner's log: a file, a folder (searched recursively) of recordings and CSVs, a
-    Strava bulk export (the zip or its folder), or a folder written by ``stridekit import``.
+    zip of recordings, a Strava bulk export (the zip or its folder), or a folder written by
+    ``stridekit import``.
 
     Files are recognised by content. Files that are not logs (``truth.json``, pictures,
     notes) are ignored; a log file that cannot be read is reported and the others are still
-    loaded. Nothing is ever written into ``path``.
+    loaded. A zip archive (given, or found in the folder) is read member by member within
+    the caps of :mod:`stridekit.io.safety`. The same activity from two sources (a FIT and a
+    GPX of one run) is kept once, from the richest source; ``report.merges`` lists what was
+    merged. Nothing is ever written into ``path``.
 
     Parameters
     ----------
@@ -113,14 +135,20 @@ def load_log(
     tz
         Time zone for local dates where a file carries no offset; the machine's when ``None``.
     use_cache
-        Reuse (and store) the parsed log in the user cache, keyed by the files' content.
+        Reuse (and store) parsed files and the whole log in the user cache, keyed by the
+        files' content: an unchanged log is read without parsing, and only new or changed
+        files are parsed.
     progress
-        ``progress(done, total, path)``, called after each file.
+        ``progress(done, total, path)``, called in this process after each file.
+    workers
+        Processes to parse with: ``None`` uses every core when there is enough to parse
+        (:func:`stridekit.io.parallel.want_pool`), 1 parses in this process.
 
     Returns
     -------
     TrainingLog
-        The tables, runs classified, and ``report`` with one entry per log file.
+        The tables, runs classified, ``report`` with one entry per log file (and the merged
+        duplicates), and ``fingerprint`` set from the cache key.
 
     Raises
     ------
@@ -134,29 +162,30 @@ def load_log(
         return store.read_log(root)
     files = _candidate_files(root)
     zone = resolve_tz(tz)
+    digests = {f: cache.file_digest(f) for f in files}
     key = cache.digest(
+        "log",
         READER_VERSION,
         str(zone),
-        *(f"{f.relative_to(root) if f != root else f.name}:{_file_digest(f)}" for f in files),
+        *(f"{f.relative_to(root) if f != root else f.name}:{digests[f]}" for f in files),
     )
     if use_cache and (hit := cache.load(key)) is not None:
         if progress:
-            progress(len(files), len(files), str(root))
+            for done, f in enumerate(files, start=1):
+                progress(done, len(files), str(f))
         return hit
+    options = _Options(zone, str(cache.cache_root()) if use_cache else None, workers, progress)
+    # GARMIN: wire stridekit.io.garmin here (is_garmin_export / read_garmin_export) once it
+    # has landed, as the Strava export below.
     if strava.is_strava_export(root):
-        log = _finish(strava.read_strava_export(root, tz=zone))
-        if progress:
-            progress(len(files), len(files), str(root))
+        log = strava.read_strava_export(root, tz=zone, recordings=_RecordingReader(options))
     else:
-        log = _parse_all(files, zone, progress)
+        log = _read_files(root, files, digests, options)
+    log = _finish(log)
+    log.fingerprint = key
     if use_cache:
         cache.store(key, log)
     return log
-
-
-def _file_digest(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
 
 
 def _candidate_files(root: Path) -> list[Path]:
@@ -169,60 +198,281 @@ def _candidate_files(root: Path) -> list[Path]:
     )
 
 
-def _parse_all(files: list[Path], tz: dt.tzinfo, progress: ProgressCallback | None) -> TrainingLog:
-    report = ImportReport()
-    logs: list[TrainingLog] = []
-    set_tables: list[tuple[Path, pd.DataFrame]] = []
-    seen: dict[str, str] = {}
-    total = len(files)
-    for done, file in enumerate(files, start=1):
-        fmt: str | None = None
+# -- one file, in a worker or here ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """One file to read: on disk, or a member of a zip archive.
+
+    Attributes
+    ----------
+    source
+        The file as reports and the ``source`` column name it (``archive!member``).
+    path
+        The file on disk, or the archive that holds it.
+    member
+        The member's name inside the archive, or ``None``.
+    digest
+        The content key of the file on disk when already known (members are hashed when
+        read).
+    tz
+        Time zone for local dates.
+    cache_root
+        The cache folder, or ``None`` for no cache.
+    quiet
+        Ignore content that is no log when the name does not say it is one (``README.md``);
+        ``False`` reports any content it cannot read.
+    """
+
+    source: str
+    path: str
+    member: str | None
+    digest: str | None
+    tz: dt.tzinfo
+    cache_root: str | None
+    quiet: bool = True
+
+
+def file_key(content_digest: str, tz: dt.tzinfo) -> str:
+    """The cache key of one parsed file: its content, the readers' version, the time zone."""
+    return cache.digest("file", READER_VERSION, str(tz), content_digest)
+
+
+def read_file_job(job: FileJob, *, keep_log: bool = False) -> ParsedFile:
+    """Read one file through the per-file cache: parse it only when no entry holds it.
+
+    Never raises for a bad file: the returned entry says what went wrong.
+
+    Parameters
+    ----------
+    job
+        The file.
+    keep_log
+        Also return the freshly parsed tables as pandas (``ParsedFile.log``), for a caller
+        in the same process.
+    """
+    root = Path(job.cache_root) if job.cache_root else None
+    data: bytes | None = None
+    digest = job.digest
+    try:
+        if job.member is not None:
+            data = _read_member(job)
+            digest = cache.digest(data)
+    except LogFormatError as exc:
+        return ParsedFile(job.source, None, _skipped(job, None, exc), {})
+    key = file_key(digest, job.tz) if digest is not None else None
+    if root is not None and key is not None:
+        hit = cache.load_file(key, job.source, root)
+        if hit is not None:
+            return hit
+    parsed = _parse_job(job, data)
+    if root is not None and key is not None:
+        cache.store_file(key, parsed, root)
+    if not keep_log:
+        parsed.log = None
+    return parsed
+
+
+def _work(job: FileJob) -> ParsedFile:
+    return read_file_job(job)
+
+
+def _parse_job(job: FileJob, data: bytes | None) -> ParsedFile:
+    fmt: str | None = None
+    try:
+        if data is None and not job.quiet:
+            data = safety.read_bytes(job.path)
+        if data is None:
+            fmt = detect.sniff_path(Path(job.path))
+        else:
+            if data.startswith(detect.GZIP_MAGIC):
+                data = safety.gunzip_bytes(data, job.source)
+            fmt = detect.sniff(data[:4096])
+        if fmt is None:
+            name = Path(job.member or job.path)
+            if job.quiet and not detect.looks_like_log(name):
+                return ParsedFile(job.source, None, None, {})  # not a log: ignored
+            raise UnknownFormatError(job.source, "not a format stridekit reads", fix=SUPPORTED)
+        if fmt not in READERS:
+            raise UnknownFormatError(job.source, f"{fmt} files are not read yet")
+        if data is None:
+            data = safety.read_bytes(job.path)
+        log = READERS[fmt](data, job.source, job.tz)
+    except StridekitError as exc:
+        return ParsedFile(job.source, fmt, _skipped(job, fmt, exc), {})
+    tables = {
+        name: store.to_arrow(getattr(log, name), name)
+        for name in schema.table_names()
+        if len(getattr(log, name))
+    }
+    return ParsedFile(job.source, fmt, _entry(job.source, fmt, log), tables, log=log)
+
+
+def _skipped(job: FileJob, fmt: str | None, exc: StridekitError) -> ReportEntry:
+    message = str(exc) if isinstance(exc, LogFormatError) else f"{job.source}: {exc}"
+    return ReportEntry(job.source, "skipped", fmt, 0, message)
+
+
+_ARCHIVES: dict[str, zipfile.ZipFile] = {}
+"""Archives open in this process, by path (a worker reads many members of one archive)."""
+
+
+def _read_member(job: FileJob) -> bytes:
+    assert job.member is not None
+    archive = _ARCHIVES.get(job.path)
+    if archive is None:
         try:
-            fmt = detect.sniff_path(file)
-            if fmt is None:
-                if detect.looks_like_log(file):
-                    raise UnknownFormatError(
-                        file,
-                        "not a format stridekit reads",
-                        fix=SUPPORTED,
-                    )
-                continue  # not a log: README, truth.json, pictures ...
-            if fmt not in READERS:
-                raise UnknownFormatError(file, f"{fmt} files are not read yet")
-            log = READERS[fmt](safety.read_bytes(file), str(file), tz)
-        except LogFormatError as exc:
-            report.add(ReportEntry(str(file), "skipped", fmt, 0, str(exc)))
+            archive = zipfile.ZipFile(job.path)
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise LogFormatError(job.path, f"cannot be read as a zip archive ({exc})") from None
+        _ARCHIVES[job.path] = archive
+    try:
+        info = archive.getinfo(job.member)
+    except KeyError:
+        raise LogFormatError(job.source, "is not in the archive any more") from None
+    return safety.read_member(archive, info, job.path)
+
+
+def _close_archives() -> None:
+    while _ARCHIVES:
+        _, archive = _ARCHIVES.popitem()
+        archive.close()
+
+
+# -- many files ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Options:
+    tz: dt.tzinfo
+    cache_root: str | None
+    workers: int | None
+    progress: ProgressCallback | None
+
+
+def read_file_jobs(
+    jobs: Sequence[FileJob],
+    *,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> list[ParsedFile]:
+    """Read many files through the per-file cache, on every core when there is enough to
+    parse; results in the order of ``jobs``, ``progress`` called here once per file."""
+    todo = [j for j in jobs if not _cached(j)]
+    size = sum(_size(j) for j in todo)
+    n = parallel.want_pool(len(todo), size, workers)
+    if n > 1 and len(todo) < len(jobs) and len(todo) < parallel.MIN_POOL_FILES:
+        n = 1 if workers is None else n  # mostly cached: reading entries here is quicker
+    try:
+        return parallel.run_ordered(
+            _work, list(jobs), workers=n, progress=progress, label=lambda j: j.source
+        )
+    finally:
+        _close_archives()
+
+
+def _cached(job: FileJob) -> bool:
+    if job.cache_root is None or job.digest is None:
+        return False
+    return cache.file_entry_path(file_key(job.digest, job.tz), Path(job.cache_root)).is_file()
+
+
+def _size(job: FileJob) -> int:
+    try:
+        return Path(job.path).stat().st_size if job.member is None else 0
+    except OSError:
+        return 0
+
+
+def _read_files(
+    root: Path, files: list[Path], digests: dict[Path, str], options: _Options
+) -> TrainingLog:
+    report = ImportReport()
+    jobs: list[FileJob] = []
+    for f in files:
+        if f.suffix.lower() in ZIP_SUFFIXES and zipfile.is_zipfile(f):
+            try:
+                jobs += _member_jobs(f, options)
+            except LogFormatError as exc:  # a cap or a broken directory: reported, skipped
+                report.add(ReportEntry(str(f), "skipped", "zip", 0, str(exc)))
             continue
-        except StridekitError as exc:
-            report.add(ReportEntry(str(file), "skipped", fmt, 0, f"{file}: {exc}"))
+        jobs.append(FileJob(str(f), str(f), None, digests[f], options.tz, options.cache_root))
+    results = read_file_jobs(jobs, workers=options.workers, progress=options.progress)
+    return _combine(results, report)
+
+
+def _member_jobs(archive: Path, options: _Options) -> list[FileJob]:
+    with zipfile.ZipFile(archive) as zf:
+        members = safety.check_zip(zf, archive)
+    jobs = []
+    for info in sorted(members, key=lambda m: m.filename):
+        parts = PurePosixPath(info.filename.replace("\\", "/")).parts
+        if any(part.startswith(".") or part == "__MACOSX" for part in parts):
             continue
-        finally:
-            if progress:
-                progress(done, total, str(file))
-        if fmt == "sets-csv":
-            set_tables.append((file, log.sets))
+        source = f"{archive}!{info.filename}"
+        jobs.append(
+            FileJob(source, str(archive), info.filename, None, options.tz, options.cache_root)
+        )
+    return jobs
+
+
+def _combine(results: list[ParsedFile], report: ImportReport) -> TrainingLog:
+    """The files' tables together; a session read twice (the same recording copied) once."""
+    parts: dict[str, list[pa.Table]] = {name: [] for name in schema.table_names()}
+    set_tables: list[tuple[str, pd.DataFrame]] = []
+    seen: dict[str, str] = {}
+    for parsed in results:
+        entry = parsed.entry
+        if entry is None:
+            continue  # not a log
+        if entry.status == "skipped":
+            report.add(entry)
             continue
-        ids = log.sessions["session_id"]
-        repeated = ids[ids.isin(seen)]
-        if len(repeated):
+        if parsed.format == "sets-csv":
+            sets = parsed.tables.get("sets")
+            frame = schema.empty("sets") if sets is None else store.to_pandas(sets, "sets")
+            set_tables.append((parsed.source, frame))
+            continue
+        tables = parsed.tables
+        sessions = tables.get("sessions")
+        ids: list[str] = [] if sessions is None else sessions.column("session_id").to_pylist()
+        repeated = [i for i in ids if i in seen]
+        if repeated:
             # the same recording twice (a copy in two folders): the first one read is kept
-            log = log.select(ids[~ids.isin(seen)])
+            fresh = [i for i in ids if i not in seen]
+            keep = pa.array(fresh, pa.string())
+            tables = {
+                name: t.filter(pc.is_in(t.column("session_id"), value_set=keep))
+                for name, t in tables.items()
+            }
             message = (
-                f"{file}: {len(repeated)} of its sessions were already read from "
+                f"{parsed.source}: {len(repeated)} of its sessions were already read from "
                 f"{', '.join(sorted({seen[i] for i in repeated}))}; kept once"
             )
-            report.add(ReportEntry(str(file), "partial", fmt, len(log.sessions), message))
+            report.add(ReportEntry(parsed.source, "partial", parsed.format, len(fresh), message))
+            ids = fresh
         else:
-            report.add(_entry(file, fmt, log))
-        seen.update(dict.fromkeys(log.sessions["session_id"], str(file)))
-        logs.append(log)
-    combined = TrainingLog.concat(logs, report=report)
-    combined = _attach_sets(combined, set_tables, report)
-    return _finish(combined)
+            report.add(entry)
+        seen.update(dict.fromkeys(ids, parsed.source))
+        for name, t in tables.items():
+            if t.num_rows:
+                parts[name].append(t)
+    frames = {name: _concat(parts[name], name) for name in schema.table_names()}
+    combined = store.log_of(frames, report)
+    return _attach_sets(combined, set_tables, report)
+
+
+def _concat(tables: list[pa.Table], name: str) -> pd.DataFrame:
+    if not tables:
+        return schema.empty(name)
+    joined = pa.concat_tables(tables, promote_options="default")
+    del tables[:]  # the pieces go as soon as they are joined
+    return store.to_pandas(joined.combine_chunks(), name)
 
 
 def _attach_sets(
-    log: TrainingLog, set_tables: list[tuple[Path, pd.DataFrame]], report: ImportReport
+    log: TrainingLog, set_tables: list[tuple[str, pd.DataFrame]], report: ImportReport
 ) -> TrainingLog:
     known = set(log.sessions["session_id"])
     kept = []
@@ -232,7 +482,7 @@ def _attach_sets(
             names = sorted(sets.loc[orphan, "session_id"].unique())
             report.add(
                 ReportEntry(
-                    str(file),
+                    file,
                     "partial",
                     "sets-csv",
                     0,
@@ -242,7 +492,7 @@ def _attach_sets(
                 )
             )
         else:
-            report.add(ReportEntry(str(file), "ok", "sets-csv", 0))
+            report.add(ReportEntry(file, "ok", "sets-csv", 0))
         kept.append(sets.loc[~orphan])
     if not kept:
         return log
@@ -255,11 +505,39 @@ def _attach_sets(
     )
 
 
+class _RecordingReader(strava.RecordingReader):
+    """Reads an export's recordings through the per-file cache and the pool (for
+    :func:`stridekit.io.strava.read_strava_export`)."""
+
+    def __init__(self, options: _Options) -> None:
+        super().__init__(options.tz)
+        self.cache_root = options.cache_root
+        self.workers = options.workers
+        self.progress = options.progress
+
+    def jobs(self, specs: Sequence[tuple[str, str, str | None]]) -> list[FileJob]:
+        """``(source, path, member)`` -> the jobs, with the digests of files on disk."""
+        out = []
+        for source, path, member in specs:
+            digest = None
+            if member is None:
+                try:
+                    digest = cache.file_digest(path)
+                except OSError:
+                    digest = None
+            out.append(FileJob(source, path, member, digest, self.tz, self.cache_root, False))
+        return out
+
+
 def _finish(log: TrainingLog) -> TrainingLog:
+    merged, merges = merge_duplicates(log)
+    report = merged.report
+    if merges:
+        report = ImportReport(list(report.entries), [*report.merges, *merges])
     return TrainingLog(
-        sessions=classify_runs(log.sessions, log.laps),
-        laps=log.laps,
-        samples=log.samples,
-        sets=log.sets,
-        report=log.report,
+        sessions=classify_runs(merged.sessions, merged.laps),
+        laps=merged.laps,
+        samples=merged.samples,
+        sets=merged.sets,
+        report=report,
     )

@@ -39,17 +39,21 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from stridekit import schema
 from stridekit.errors import LogFormatError, StridekitError, UnsafeInputError
 from stridekit.io import safety
 from stridekit.io.common import TzLike, local_dates, resolve_tz
 from stridekit.log import TrainingLog
-from stridekit.report import ImportReport, ReportEntry
+from stridekit.report import ImportReport, ProgressCallback, ReportEntry
+
+if TYPE_CHECKING:
+    from stridekit.io.loader import FileJob
 
 ACTIVITIES_CSV: Final = "activities.csv"
 """The file at an export's root that recognises it as a Strava bulk export."""
@@ -201,7 +205,9 @@ def is_strava_export(path: str | Path) -> bool:
         return False
 
 
-def read_strava_export(path: str | Path, *, tz: TzLike = None) -> TrainingLog:
+def read_strava_export(
+    path: str | Path, *, tz: TzLike = None, recordings: RecordingReader | None = None
+) -> TrainingLog:
     """Read a Strava bulk export, a ``.zip`` or the folder it unpacks to.
 
     Parameters
@@ -210,6 +216,10 @@ def read_strava_export(path: str | Path, *, tz: TzLike = None) -> TrainingLog:
         The export: a zip archive or a folder with ``activities.csv`` at its root.
     tz
         Time zone for local dates; the machine's when ``None``.
+    recordings
+        How the recordings are read: :func:`stridekit.load_log` passes its reader, which
+        goes through the per-file cache and parses on every core. ``None`` parses each
+        recording here, without the cache.
 
     Returns
     -------
@@ -234,7 +244,7 @@ def read_strava_export(path: str | Path, *, tz: TzLike = None) -> TrainingLog:
     root = Path(path)
     zone = resolve_tz(tz)
     if root.is_dir():
-        return _read(_FolderExport(root), zone)
+        return _read(_FolderExport(root), zone, recordings)
     if not root.exists():
         raise StridekitError(f"{root}: no such file or folder; check the path")
     try:
@@ -246,7 +256,7 @@ def read_strava_export(path: str | Path, *, tz: TzLike = None) -> TrainingLog:
             fix="pass the Strava export's .zip or the folder it unpacks to",
         ) from None
     with archive:
-        return _read(_ZipExport(root, archive), zone)
+        return _read(_ZipExport(root, archive), zone, recordings)
 
 
 def parse_activities_csv(data: bytes, *, source: str, tz: TzLike = None) -> pd.DataFrame:
@@ -320,6 +330,17 @@ class _Export:
         """The bytes of ``name`` (gunzipped), ``None`` when the export does not hold it."""
         raise NotImplementedError
 
+    def spec(self, name: str) -> tuple[str, str, str | None] | None:
+        """``(source, path, member)`` of ``name``: the file on disk, or the archive and its
+        member; ``None`` when the export does not hold it.
+
+        Raises
+        ------
+        LogFormatError
+            When ``name`` leads outside the export.
+        """
+        raise NotImplementedError
+
 
 class _FolderExport(_Export):
     def __init__(self, root: Path) -> None:
@@ -351,6 +372,18 @@ class _FolderExport(_Export):
                 fix="keep the export's recordings inside its folder",
             )
         return safety.read_bytes(path)
+
+    def spec(self, name: str) -> tuple[str, str, str | None] | None:
+        path = self.root / name
+        if not path.is_file():
+            return None
+        if not path.resolve().is_relative_to(self._resolved):
+            raise LogFormatError(
+                path,
+                "leads outside the export folder (a link elsewhere), so it was not read",
+                fix="keep the export's recordings inside its folder",
+            )
+        return str(path), str(path), None
 
 
 class _ZipExport(_Export):
@@ -390,6 +423,12 @@ class _ZipExport(_Export):
             return None
         return safety.read_member(self.archive, info, self.path)
 
+    def spec(self, name: str) -> tuple[str, str, str | None] | None:
+        info = self.members.get(_clean(self.prefix + name))
+        if info is None:
+            return None
+        return self.locate(name), str(self.path), info.filename
+
 
 def _csv_member_name(names: Sequence[str]) -> str | None:
     """The name of ``activities.csv`` at the root, or inside one top folder."""
@@ -413,45 +452,82 @@ def _clean(name: str) -> str:
 # -- reading -------------------------------------------------------------------------------
 
 
+class RecordingReader:
+    """How an export's recordings are read: the jobs for them, the workers, the progress.
+
+    :func:`stridekit.load_log` passes one that reads through its per-file cache on every
+    core; the default parses each recording in this process, without the cache.
+    """
+
+    def __init__(self, tz: dt.tzinfo) -> None:
+        self.tz = tz
+
+    def jobs(self, specs: Sequence[tuple[str, str, str | None]]) -> list[FileJob]:
+        """``(source, path, member)`` of each recording -> the loader's jobs."""
+        from stridekit.io.loader import FileJob  # the loader imports this module
+
+        return [
+            FileJob(src, path, member, None, self.tz, None, False) for src, path, member in specs
+        ]
+
+    workers: int | None = 1
+    progress: ProgressCallback | None = None
+
+
 @dataclass
 class _Joined:
-    """One row's recording, ready to join."""
+    """One row's recording, ready to join: its session, and its tables as Arrow."""
 
     session: pd.Series
-    laps: pd.DataFrame
-    samples: pd.DataFrame
-    sets: pd.DataFrame
+    laps: pa.Table | None
+    samples: pa.Table | None
+    sets: pa.Table | None
     fmt: str
 
 
-def _read(export: _Export, tz: dt.tzinfo) -> TrainingLog:
+@dataclass(frozen=True)
+class _RecordingJob:
+    """One row's recording to read (in a worker) and join to the row."""
+
+    file: FileJob
+    row: pd.Series
+    number: int
+
+
+def _read(export: _Export, tz: dt.tzinfo, recordings: RecordingReader | None) -> TrainingLog:
     csv_source, data = export.csv_bytes()
     table = parse_activities_csv(data, source=csv_source, tz=tz)
     report = ImportReport()
-    file_entries: list[ReportEntry] = []
     rows: list[pd.Series] = []
-    laps: list[pd.DataFrame] = []
-    samples: list[pd.DataFrame] = []
-    sets: list[pd.DataFrame] = []
-    csv_only = 0
-    undated: list[str] = []
+    requests: list[tuple[int, str, pd.Series]] = []
     for number, (_, row) in enumerate(table.iterrows(), start=1):
         filename = row["filename"]
         session = row.drop(labels=["filename"])
-        joined: _Joined | None = None
+        rows.append(session)
         if isinstance(filename, str) and filename.strip():
-            joined, entry = _read_recording(export, filename.strip(), session, number, tz)
-            file_entries.append(entry)
+            requests.append((number, filename.strip(), session))
+    outcomes = _read_recordings(export, requests, recordings or RecordingReader(tz))
+    file_entries: list[ReportEntry] = []
+    laps: list[pa.Table] = []
+    samples: list[pa.Table] = []
+    sets: list[pa.Table] = []
+    for (number, _, _), (joined, entry) in zip(requests, outcomes, strict=True):
+        file_entries.append(entry)
         if joined is None:
-            csv_only += 1
-            rows.append(session)
-            if pd.isna(session["start_utc"]):
-                undated.append(str(number))
             continue
-        rows.append(joined.session)
-        laps.append(joined.laps)
-        samples.append(joined.samples)
-        sets.append(joined.sets)
+        rows[number - 1] = joined.session
+        laps += [] if joined.laps is None else [joined.laps]
+        samples += [] if joined.samples is None else [joined.samples]
+        sets += [] if joined.sets is None else [joined.sets]
+    joined_rows = {
+        number for (number, _, _), (j, _) in zip(requests, outcomes, strict=True) if j is not None
+    }
+    csv_only = len(rows) - len(joined_rows)
+    undated = [
+        str(number)
+        for number, session in enumerate(rows, start=1)
+        if number not in joined_rows and pd.isna(session["start_utc"])
+    ]
     if undated:
         report.add(
             ReportEntry(
@@ -479,22 +555,33 @@ def _read(export: _Export, tz: dt.tzinfo) -> TrainingLog:
     )
 
 
-def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
-    frames = [schema.conform(f, table) for f in frames if len(f)]
-    if not frames:
+def _concat(tables: list[pa.Table], table: str) -> pd.DataFrame:
+    from stridekit.io.store import to_pandas
+
+    if not tables:
         return schema.empty(table)
-    return pd.concat(frames, ignore_index=True)
+    joined = pa.concat_tables(tables, promote_options="default")
+    del tables[:]
+    return to_pandas(joined.combine_chunks(), table)
 
 
-def _read_recording(
-    export: _Export, filename: str, row: pd.Series, number: int, tz: dt.tzinfo
-) -> tuple[_Joined | None, ReportEntry]:
-    from stridekit.io.loader import parse_activity  # the loader will import this module
+def _read_recordings(
+    export: _Export, requests: list[tuple[int, str, pd.Series]], reader: RecordingReader
+) -> list[tuple[_Joined | None, ReportEntry]]:
+    """Each requested recording joined to its row, or why not; in the order of ``requests``.
 
-    where = export.locate(filename)
-    pure = PurePosixPath(filename.replace("\\", "/"))
-    if pure.is_absolute() or ".." in pure.parts or (len(filename) > 1 and filename[1] == ":"):
-        return None, ReportEntry(
+    Names outside the export and files it does not hold are settled here; the rest are read
+    by the reader's jobs (in worker processes when it has several workers).
+    """
+    from stridekit.io import parallel
+
+    outcomes: list[tuple[_Joined | None, ReportEntry] | None] = []
+    specs: list[tuple[str, str, str | None]] = []
+    todo: list[tuple[int, int, pd.Series]] = []
+    for number, filename, row in requests:
+        where = export.locate(filename)
+        pure = PurePosixPath(filename.replace("\\", "/"))
+        outside = ReportEntry(
             where,
             "skipped",
             None,
@@ -502,23 +589,72 @@ def _read_recording(
             f"{where}: row {number} of activities.csv names a file outside the export; it was "
             "not read and the row's session was kept from activities.csv alone",
         )
-    try:
-        data = export.read(filename)
-        if data is None:
-            return None, ReportEntry(
-                where,
-                "missing",
-                None,
-                0,
-                f"{where}: row {number} of activities.csv (activity "
-                f"{row['session_id'].removeprefix('strava:')}) names this file but the export "
-                "does not hold it; the session was kept from activities.csv alone",
+        if pure.is_absolute() or ".." in pure.parts or (len(filename) > 1 and filename[1] == ":"):
+            outcomes.append((None, outside))
+            continue
+        try:
+            spec = export.spec(filename)
+        except LogFormatError as exc:
+            outcomes.append((None, _kept_alone(where, None, str(exc))))
+            continue
+        if spec is None:
+            outcomes.append(
+                (
+                    None,
+                    ReportEntry(
+                        where,
+                        "missing",
+                        None,
+                        0,
+                        f"{where}: row {number} of activities.csv (activity "
+                        f"{row['session_id'].removeprefix('strava:')}) names this file but the "
+                        "export does not hold it; the session was kept from activities.csv alone",
+                    ),
+                )
             )
-        log = parse_activity(data, source=where, tz=tz)
-    except LogFormatError as exc:
-        return None, ReportEntry(
-            where, "skipped", None, 0, f"{exc}; the session was kept from activities.csv alone"
-        )
+            continue
+        todo.append((len(outcomes), number, row))
+        outcomes.append(None)
+        specs.append(spec)
+    files = reader.jobs(specs)
+    jobs = [_RecordingJob(f, row, number) for f, (_, number, row) in zip(files, todo, strict=True)]
+    size = sum(Path(f.path).stat().st_size for f in files if f.member is None)
+    workers = parallel.want_pool(len(jobs), size, reader.workers)
+    results = parallel.run_ordered(
+        _read_recording,
+        jobs,
+        workers=workers,
+        progress=reader.progress,
+        label=lambda j: j.file.source,
+    )
+    from stridekit.io.loader import _close_archives
+
+    _close_archives()
+    for (slot, _, _), result in zip(todo, results, strict=True):
+        outcomes[slot] = result
+    return [o for o in outcomes if o is not None]
+
+
+def _kept_alone(where: str, fmt: str | None, message: str) -> ReportEntry:
+    return ReportEntry(
+        where, "skipped", fmt, 0, f"{message}; the session was kept from activities.csv alone"
+    )
+
+
+def _read_recording(job: _RecordingJob) -> tuple[_Joined | None, ReportEntry]:
+    """Read one recording (through the loader's cache) and join it to its row."""
+    from stridekit.io.loader import read_file_job
+    from stridekit.io.store import log_of, to_arrow, to_pandas
+
+    where = job.file.source
+    parsed = read_file_job(job.file, keep_log=True)
+    entry = parsed.entry
+    if entry is None or entry.status == "skipped":
+        message = entry.message if entry is not None and entry.message else where
+        return None, _kept_alone(where, None, message)
+    log = parsed.log
+    if log is None:
+        log = log_of({name: to_pandas(t, name) for name, t in parsed.tables.items()})
     fmt = str(log.sessions["source_format"].iloc[0]) if len(log.sessions) else None
     if log.sessions.empty:
         return None, ReportEntry(
@@ -529,8 +665,19 @@ def _read_recording(
             f"{where}: the recording holds no activity; the session was kept from "
             "activities.csv alone",
         )
-    reasons = [e.message for e in log.report if e.status != "ok" and e.message]
-    joined = _join(row, log, where, str(fmt))
+    reasons = [entry.message] if entry.status == "partial" and entry.message else []
+    session, laps, samples, sets = _join(job.row, log, where, str(fmt))
+
+    def arrow(df: pd.DataFrame, table: str) -> pa.Table | None:
+        return to_arrow(df, table) if len(df) else None
+
+    joined = _Joined(
+        session,
+        arrow(laps, "laps"),
+        arrow(samples, "samples"),
+        arrow(sets, "sets"),
+        str(fmt),
+    )
     if len(log.sessions) > 1:
         reasons.append(
             f"{where}: the recording holds {len(log.sessions)} sessions; they were joined into "
@@ -545,8 +692,11 @@ _FROM_ROW: Final = ("session_id", "sport", "kind", "title", "notes")
 _TOTALS: Final = ("distance_m", "duration_s", "moving_s", "avg_speed_mps")
 
 
-def _join(row: pd.Series, log: TrainingLog, where: str, fmt: str) -> _Joined:
-    """The row's session with the recording's times and totals, and its tables renamed."""
+def _join(
+    row: pd.Series, log: TrainingLog, where: str, fmt: str
+) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The row's session with the recording's times and totals, and its laps, samples and
+    sets renamed to it."""
     recorded = log.sessions.sort_values("start_utc", kind="stable").reset_index(drop=True)
     session = recorded.iloc[0].copy()
     start = session["start_utc"]
@@ -585,7 +735,7 @@ def _join(row: pd.Series, log: TrainingLog, where: str, fmt: str) -> _Joined:
     sets = log.sets.copy()
     sets["session_id"] = sid
     sets["set_index"] = np.arange(len(sets), dtype="int64")
-    return _Joined(session, laps.reset_index(drop=True), samples, sets, fmt)
+    return session, laps.reset_index(drop=True), samples, sets
 
 
 def _missing(value: object) -> bool:
