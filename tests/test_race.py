@@ -155,3 +155,10 @@ def test_sample_race_is_the_best_effort(sample: TrainingLog, truth: dict[str, An
     # a half marathon estimate: slower per km than the 10 km, by both methods
     half = out.loc[out["target_m"] == 21_097.5, "avg_speed_mps"]
     assert (half < 10_000 / raced_s).all()
+
+
+def test_gps_gap_rows_are_skipped() -> None:
+    s = samples("a", np.full(1001, 4.0))
+    s.loc[100:200, "distance_m"] = np.nan  # no fix: distance resumes where it should be
+    out = best_efforts(s, distances_m=[1000]).iloc[0]
+    assert out["time_s"] == pytest.approx(250.0)

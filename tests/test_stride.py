@@ -160,3 +160,13 @@ def test_sample_cadence_drops_in_the_overstride_weeks(
     planted = [pd.Timestamp(w["monday"]) for w in truth["generator"]["overstride_weeks"]]
     before = out.loc[: planted[0] - pd.Timedelta(days=1), "cadence_spm"].median()
     assert (out.loc[planted, "cadence_spm"] < before - 1.5).all()
+
+
+def test_gps_gaps_and_pauses_are_left_out() -> None:
+    log = run_log([1.0, 1.0])
+    gappy = log.samples.copy()
+    gappy.loc[gappy.index[:30], ["speed_mps", "step_m"]] = np.nan  # a GPS gap
+    gappy.loc[gappy.index[30:40], ["speed_mps", "cadence_spm"]] = 0.0  # standing, paused
+    out = stride_at_speed(log.sessions, gappy, speed_mps=2.8)
+    assert out["samples"].tolist() == [81, 121]
+    assert out["step_m"].tolist() == pytest.approx([1.0, 1.0])
