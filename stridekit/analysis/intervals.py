@@ -16,8 +16,12 @@ sessions at once, with numpy arrays:
 5. each repeat's boundaries are then placed where a 3 s average crosses halfway between
    the repeat's own speed and the speed around it, to a fraction of a second;
 6. repeats shorter than :data:`MIN_REPEAT_S`, longer than :data:`MAX_REPEAT_S`, or not
-   :data:`MIN_CONTRAST` times faster than the easy level are dropped, and a session needs
-   at least two repeats (one fast stretch is a tempo run, a race or a finishing sprint).
+   :data:`MIN_CONTRAST` times faster than the easy level are dropped;
+7. the rest must form a set: each repeat has another within :data:`MAX_RECOVERY_S`, there
+   are at least two (one fast stretch is a tempo run, a race or a finishing sprint), and
+   they are of like length or have like recoveries (surges after traffic lights are not);
+8. where heart rate is recorded, it must fall in the recoveries (GPS jumps make repeats
+   in the speed stream, but the heart does not follow them).
 
 The warm-up is the easy time before the first repeat, the cool-down the time after the
 last; in runs without repeats they are the slow start and the slow end before and after
@@ -43,11 +47,26 @@ MIN_REPEAT_S: Final = 15.0
 MAX_REPEAT_S: Final = 720.0
 """Longest work repeat [s]; a longer hard stretch is a tempo run or a race."""
 
-MIN_CONTRAST: Final = 1.2
+MIN_CONTRAST: Final = 1.3
 """A repeat is at least this many times faster than the session's easy level [-]."""
 
-MIN_GAIN_MPS: Final = 0.6
+MAX_CONTRAST: Final = 2.2
+"""... and at most this many times: faster is a GPS jump, not a runner [-]."""
+
+MIN_GAIN_MPS: Final = 0.8
 """... and at least this much faster than it [m/s]."""
+
+MIN_HR_DROP_BPM: Final = 3.0
+"""Heart rate falls by at least this in a set's recoveries (median), where recorded."""
+
+MAX_RECOVERY_S: Final = 600.0
+"""A repeat with no other repeat within this [s] is a lone surge, not part of a set."""
+
+MAX_LENGTH_CV: Final = 0.35
+"""A set's repeats are of like length: standard deviation over mean at most this [-] ..."""
+
+MAX_RECOVERY_CV: Final = 0.5
+"""... or its recoveries are alike: at most this [-]."""
 
 PAUSE_GAP_S: Final = 10.0
 """A gap between samples longer than this [s], with little distance covered, is a stop."""
@@ -419,6 +438,10 @@ def detect_all(samples: pd.DataFrame) -> Detection:
     a, b = _stretches(on)
     k, t_a, t_b = _refine(grid, s3, a, b, easy)
     repeats = _repeat_table(grid, k, t_a, t_b)
+    effort = _heart_rate_follows(repeats)
+    if not effort.all():
+        k, t_a, t_b = k[effort], t_a[effort], t_b[effort]
+        repeats = _repeat_table(grid, k, t_a, t_b)
     phases = _phases(grid, s3, easy, top, k, t_a, t_b)
     return Detection(repeats=repeats, phases=phases)
 
@@ -499,11 +522,46 @@ def _refine(
         & (duration >= MIN_REPEAT_S)
         & (duration <= MAX_REPEAT_S)
         & (fast >= MIN_CONTRAST * easy[k])
+        & (fast <= MAX_CONTRAST * easy[k])
         & (fast - easy[k] >= MIN_GAIN_MPS)
     )
-    per_session = np.bincount(k[keep], minlength=len(grid.ids))
-    keep &= per_session[k] >= 2
+    k, t_a, t_b = k[keep], t_a[keep], t_b[keep]
+    keep = _regular_sets(k, t_a, t_b, len(grid.ids))
     return k[keep], t_a[keep], t_b[keep]
+
+
+def _regular_sets(k: IntArray, t_a: FloatArray, t_b: FloatArray, n_sessions: int) -> BoolArray:
+    """Which repeats form a set: a neighbour within :data:`MAX_RECOVERY_S`, and per session
+    two or more of them, of like length or with like recoveries (surges after traffic
+    lights and the odd sprint in a steady run are neither)."""
+    if len(k) == 0:
+        return np.zeros(0, dtype=bool)
+    same_next = np.concatenate((k[1:] == k[:-1], [False]))
+    gap_next = np.where(same_next, np.concatenate((t_a[1:], [np.inf])) - t_b, np.inf)
+    gap_prev = np.concatenate(([np.inf], gap_next[:-1]))
+    keep = (gap_next <= MAX_RECOVERY_S) | (gap_prev <= MAX_RECOVERY_S)
+    k, t_a, t_b = k[keep], t_a[keep], t_b[keep]
+    d = t_b - t_a
+    same_next = np.concatenate((k[1:] == k[:-1], [False]))
+    rec = np.where(same_next, np.concatenate((t_a[1:], [np.nan])) - t_b, np.nan)
+    n = np.bincount(k, minlength=n_sessions)
+    cv_d = _group_cv(k, d, n_sessions)
+    cv_r = _group_cv(k[same_next], rec[same_next], n_sessions)
+    regular = (n >= 2) & ((cv_d <= MAX_LENGTH_CV) | (cv_r <= MAX_RECOVERY_CV))
+    out = np.zeros(len(keep), dtype=bool)
+    out[np.flatnonzero(keep)] = regular[k]
+    return out
+
+
+def _group_cv(k: IntArray, x: FloatArray, n: int) -> FloatArray:
+    """Per group: standard deviation over mean of ``x`` (NaN for fewer than two values)."""
+    count = np.bincount(k, minlength=n)
+    total = np.bincount(k, weights=x, minlength=n)
+    squares = np.bincount(k, weights=x * x, minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
+        var = np.maximum(squares / count - mean * mean, 0.0)
+        return np.where(count >= 2, np.sqrt(var) / mean, np.nan)
 
 
 def _crossing(
@@ -572,6 +630,16 @@ def _repeat_table(grid: Grid, k: IntArray, t_a: FloatArray, t_b: FloatArray) -> 
             "source": pd.array(["stream"] * n, dtype="str"),
         }
     )
+
+
+def _heart_rate_follows(repeats: pd.DataFrame) -> BoolArray:
+    """Per repeat: False when its session's heart rate, where recorded, does not fall in the
+    recoveries (median drop below :data:`MIN_HR_DROP_BPM`): GPS jumps look like repeats
+    in the speed stream, but the heart does not follow them."""
+    if repeats.empty:
+        return np.ones(0, dtype=bool)
+    drop = repeats.groupby("session_id", sort=False)["hr_drop_bpm"].transform("median")
+    return ~(drop < MIN_HR_DROP_BPM).to_numpy()
 
 
 def _nan_reduce(x: npt.NDArray[np.float64], how: object) -> FloatArray:
@@ -671,6 +739,7 @@ def _slow_ends(grid: Grid, s3: FloatArray) -> tuple[FloatArray, FloatArray]:
     step = 5
     for k in range(n_sessions):
         v = s3[grid.first[k] : grid.stop[k] : step]
+        still = grid.stopped[grid.first[k] : grid.stop[k] : step]
         n = len(v)
         if n * step < 2 * MIN_PHASE_S:
             continue
@@ -679,7 +748,7 @@ def _slow_ends(grid: Grid, s3: FloatArray) -> tuple[FloatArray, FloatArray]:
         if len(middle) == 0:
             continue
         level = 0.935 * float(np.median(middle))
-        short = np.nan_to_num(level - v)
+        short = np.where(still, 0.0, np.nan_to_num(level - v))  # stops are not slow running
         reach = max(int(0.4 * n), 1)
         enough = 0.05 * level * MIN_PHASE_S / step
         head = np.cumsum(short[:reach])
