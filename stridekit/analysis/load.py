@@ -35,6 +35,9 @@ METHODS: Final = ("rolling", "ewma")
 MAX_RAMP_PCT: Final = 10.0
 """The 10 % rule: the largest advised week-over-week rise of running volume [%]."""
 
+_WEEKLY_COLUMNS: Final = ("week", "sessions", "distance_m", "duration_s", "srpe_au", "load",
+                          "ramp_pct", "ramp_exceeded", "monotony", "strain", "note")  # fmt: skip
+
 ACUTE_DAYS: Final = 7
 CHRONIC_DAYS: Final = 28
 
@@ -205,7 +208,8 @@ def weekly_load(
     max_ramp_pct
         The largest week-over-week rise of ``measure`` that keeps to the rule [%].
     start, end
-        The weeks to cover; default the first and last session's week.
+        The weeks to cover; default the first and last session's week. Days of the first
+        and last week outside ``[start, end]`` count as rest days.
 
     Returns
     -------
@@ -225,12 +229,7 @@ def weekly_load(
     check_choice("measure", measure, MEASURES)
     days = daily_load(sessions, sports=sports, start=start, end=end)
     if days.empty:
-        return pd.DataFrame(
-            columns=[
-                "week", "sessions", "distance_m", "duration_s", "srpe_au", "load",
-                "ramp_pct", "ramp_exceeded", "monotony", "strain", "note",
-            ]
-        )  # fmt: skip
+        return pd.DataFrame(columns=list(_WEEKLY_COLUMNS))
     # whole weeks: pad the first and last week with zero days
     weeks = covered_weeks(days["date"])
     full = pd.date_range(weeks[0], weeks[-1] + pd.Timedelta(days=6), freq="D")
@@ -272,12 +271,7 @@ def weekly_load(
     table["note"] = pd.array(notes, dtype="str")
     table["sessions"] = table["sessions"].astype("int64")
     out = table.reset_index()
-    return out[
-        [
-            "week", "sessions", "distance_m", "duration_s", "srpe_au", "load",
-            "ramp_pct", "ramp_exceeded", "monotony", "strain", "note",
-        ]
-    ]  # fmt: skip
+    return out[list(_WEEKLY_COLUMNS)]
 
 
 def acute_chronic(
