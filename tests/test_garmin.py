@@ -559,3 +559,24 @@ def test_text_times_loose_recordings_and_the_match_window(fixtures: Path, tmp_pa
         "b_2.fit": "ok",
         "deeper.zip": "skipped",
     }
+
+
+def test_an_activity_without_a_start_is_kept_undated(tmp_path: Path) -> None:
+    summaries = [
+        {"activityId": 3, "activityType": "running", "distance": 100_000.0},
+        {"activityId": 4, "activityType": "running", "startTimeGmt": ms("2024-03-01 12:00")},
+    ]
+    files = {
+        f"{FITNESS}/r_0_summarizedActivities.json": json.dumps(
+            [{"summarizedActivitiesExport": summaries}]
+        ).encode()
+    }
+    log = read_garmin_export(write_folder(tmp_path / "e", files), tz="Europe/Berlin").validate()
+    undated = log.sessions.set_index("session_id").loc["garmin:3"]
+    assert pd.isna(undated["start_utc"]) and pd.isna(undated["local_date"])
+    assert undated["distance_m"] == 1000.0
+    dated = log.sessions.set_index("session_id").loc["garmin:4"]
+    assert dated["local_date"] == pd.Timestamp("2024-03-01")
+    (entry,) = log.report
+    assert (entry.status, entry.sessions) == ("partial", 2)
+    assert "activities 3 have no readable startTimeGmt" in text(entry)

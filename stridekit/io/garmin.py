@@ -58,7 +58,7 @@ from stridekit import schema
 from stridekit.errors import LogFormatError, StridekitError, UnsafeInputError
 from stridekit.exercises import EXERCISES, normalize_exercise
 from stridekit.io import safety
-from stridekit.io.common import TzLike, resolve_tz
+from stridekit.io.common import TzLike, local_dates, resolve_tz
 from stridekit.log import TrainingLog
 from stridekit.report import ImportReport, ReportEntry, Status
 
@@ -493,7 +493,7 @@ def _read(export: _Export, tz: TzLike, zone: dt.tzinfo) -> TrainingLog:
         zip_entries += _read_nested(export, name, recordings, tz)
 
     summaries, dropped = _drop_duplicates(summaries)
-    built = _Built(zone)
+    built = _Built()
     candidates = _candidates(recordings)
     only_summary = [0] * len(summary_names)
     for summary, cand in zip(summaries, _match_all(summaries, candidates, recordings), strict=True):
@@ -513,12 +513,8 @@ def _read(export: _Export, tz: TzLike, zone: dt.tzinfo) -> TrainingLog:
         report.add(_recording_entry(rec))
     for entry in zip_entries:
         report.add(entry)
-    sessions = schema.conform(
-        pd.DataFrame.from_records(built.rows) if built.rows else schema.empty("sessions"),
-        "sessions",
-    )
     return TrainingLog(
-        sessions=sessions,
+        sessions=_sessions(built.rows, zone),
         laps=_concat(built.laps, "laps"),
         samples=_concat(built.samples, "samples"),
         sets=_concat(built.sets, "sets"),
@@ -628,13 +624,14 @@ def _read_summaries(
     bad: list[str] = []
     undated: list[str] = []
     ids = {str(a.get("activityId")) for a in activities if isinstance(a, dict)}
+    stem = PurePosixPath(name).stem
     for number, activity in enumerate(activities, start=1):
         if not isinstance(activity, dict):
             bad.append(str(number))
             continue
         if _is_parent(activity, ids):
             continue  # a multisport parent: its legs are rows of their own
-        summary = _summary(activity, number, PurePosixPath(name).stem, index)
+        summary = _summary(activity, number, stem, index)
         summary.record["source"] = where
         if summary.record["start_utc"] is None:
             undated.append(str(summary.activity_id or f"row {number}"))
@@ -696,7 +693,7 @@ def _summary(activity: dict[str, Any], number: int, stem: str, index: int) -> _S
     local = _instant(activity.get("startTimeLocal"))
     offset = _NAN
     if start is not None and local is not None:
-        diff = (local - start).total_seconds()
+        diff = (local - start) / 1e9
         offset = diff if abs(diff) <= MAX_OFFSET_S else _NAN
     sport, kind = sport_of(_type_key(activity))
     distance = _positive(activity.get("distance")) / _CM
@@ -776,17 +773,18 @@ def sport_of(type_key: str) -> tuple[str, str | None]:
     return "cross", t.replace("_", " ")
 
 
-def _instant(value: Any) -> pd.Timestamp | None:
-    """A time as Garmin writes it: epoch milliseconds, or ``YYYY-MM-DD HH:MM:SS`` text."""
+def _instant(value: Any) -> int | None:
+    """A time as Garmin writes it (epoch milliseconds, or ``YYYY-MM-DD HH:MM:SS`` text) in
+    nanoseconds since the epoch."""
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
         if not math.isfinite(value) or not 0 < value < 1e14:
             return None
-        return pd.Timestamp(round(value), unit="ms", tz="UTC")
+        return round(value) * 1_000_000
     if isinstance(value, str) and _TEXT_TIME.match(value.strip()):
         try:
-            return pd.Timestamp(value.strip()).tz_localize("UTC")
+            return int(pd.Timestamp(value.strip()).value)
         except ValueError:
             return None
     return None
@@ -945,8 +943,8 @@ def _match_all(
     found: list[_Candidate | None] = [None] * len(summaries)
 
     def start_of(summary: _Summary) -> int | None:
-        start = summary.record["start_utc"]
-        return None if start is None else int(start.value)
+        start: int | None = summary.record["start_utc"]
+        return start
 
     def closest(pool: list[_Candidate], at: int | None) -> _Candidate | None:
         free = [c for c in pool if not c.claimed]
@@ -979,7 +977,6 @@ def _match_all(
 class _Built:
     """The output tables, collected session by session."""
 
-    zone: dt.tzinfo
     rows: list[dict[str, Any]] = field(default_factory=list)
     laps: list[pd.DataFrame] = field(default_factory=list)
     samples: list[pd.DataFrame] = field(default_factory=list)
@@ -994,10 +991,11 @@ class _Built:
         if cand is not None and rec is not None and rec.log is not None:
             recorded = _session_row(rec.log, cand.session_id)
             sid = cand.session_id if cand.session_id not in self.ids else row["session_id"]
-            for name in ("start_utc", "local_date", *_MEASURED):
+            for name in ("local_date", *_MEASURED):
                 value = recorded[name]
                 if not _missing(value):
                     row[name] = value
+            row["start_utc"] = int(recorded["start_utc"].value)
             if summary.record["sport"] == "cross" and summary.record["kind"] is None:
                 row["sport"], row["kind"] = recorded["sport"], recorded["kind"]
             row["session_id"] = sid
@@ -1006,7 +1004,7 @@ class _Built:
             has_sets = self._tables(rec.log, cand.session_id, sid)
             rec.used += 1
         sid = row["session_id"]
-        row["local_date"] = _local_date(row, summary.offset_s, self.zone)
+        row["_offset_s"] = summary.offset_s
         if not has_sets and summary.exercise_sets:
             self.sets.append(exercise_sets(summary.exercise_sets, sid))
         self.ids[sid] = row["source"] or ""
@@ -1020,7 +1018,9 @@ class _Built:
                 f"{self.ids[cand.session_id] or 'the summaries'}; kept once"
             )
             return
-        self.rows.append({str(k): v for k, v in _session_row(rec.log, cand.session_id).items()})
+        row = {str(k): v for k, v in _session_row(rec.log, cand.session_id).items()}
+        row["start_utc"] = int(row["start_utc"].value)
+        self.rows.append(row)
         self._tables(rec.log, cand.session_id, cand.session_id)
         self.ids[cand.session_id] = rec.where
         rec.used += 1
@@ -1041,17 +1041,27 @@ def _session_row(log: TrainingLog, session_id: str) -> pd.Series:
     return s.loc[s["session_id"] == session_id].iloc[0]
 
 
-def _local_date(row: dict[str, Any], offset_s: float, zone: dt.tzinfo) -> Any:
-    """The summary's own offset, else the recording's local date, else ``zone``'s."""
-    start = row["start_utc"]
-    if start is None or pd.isna(start):
-        return pd.NaT
-    if not math.isnan(offset_s):
-        shifted = pd.Timestamp(start) + pd.Timedelta(seconds=offset_s)
-        return shifted.tz_convert("UTC").tz_localize(None).normalize()
-    if "local_date" in row and not _missing(row["local_date"]):
-        return row["local_date"]  # the recording's own
-    return pd.Timestamp(start).tz_convert(zone).tz_localize(None).normalize()
+def _sessions(rows: list[dict[str, Any]], zone: dt.tzinfo) -> pd.DataFrame:
+    """The sessions table of the rows (``start_utc`` in ns since the epoch or ``None``), with
+    each local date from the summary's own offset, else the recording's, else ``zone``'s."""
+    if not rows:
+        return schema.empty("sessions")
+    nat = np.iinfo(np.int64).min
+    start_ns = np.array([nat if r["start_utc"] is None else r["start_utc"] for r in rows])
+    start = pd.Series(pd.DatetimeIndex(start_ns.view("datetime64[ns]")).tz_localize("UTC"))
+    offset = np.array([r.get("_offset_s", _NAN) for r in rows], dtype=float)
+    recorded = pd.to_datetime(pd.Series([r.get("local_date") for r in rows], dtype=object))
+    local = local_dates(start, zone)
+    has_recorded = recorded.notna().to_numpy()
+    local[has_recorded] = recorded[has_recorded].astype("datetime64[ns]")
+    own = ~np.isnan(offset) & (start_ns != nat)
+    shifted = start_ns[own] + (offset[own] * 1e9).astype(np.int64)
+    local[own] = shifted.view("datetime64[ns]").astype("datetime64[D]").astype("datetime64[ns]")
+    drop = ("start_utc", "local_date", "_offset_s")
+    frame = pd.DataFrame.from_records([{k: v for k, v in r.items() if k not in drop} for r in rows])
+    frame.insert(1, "start_utc", start)
+    frame.insert(2, "local_date", local)
+    return schema.conform(frame, "sessions")
 
 
 def _missing(value: object) -> bool:
