@@ -13,6 +13,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from stridekit.analysis.trend import Trend, weekly_trend
+
 DateLike = pd.Timestamp | dt.date | str | None
 
 SPEED_RUNS_ADVICE: Final = (1, 2)
@@ -46,6 +48,7 @@ def weekly_focus(
     *,
     start: DateLike = None,
     end: DateLike = None,
+    repeats: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per week and focus: how many runs, how far, how fast, the longest.
 
@@ -55,14 +58,21 @@ def weekly_focus(
         A sessions table with runs classified (``focus`` set).
     start, end
         The weeks to cover; default the first and last run's weeks.
+    repeats
+        The runs' work repeats (:func:`stridekit.analysis.intervals.analyse_runs`); with
+        them, a speed day's speed is that of its repeats, not of the whole run.
 
     Returns
     -------
     pandas.DataFrame
         One row per week and focus (``speed``, ``distance``) with ``week``, ``focus``,
-        ``runs``, ``distance_m``, ``moving_s``, ``avg_speed_mps`` (distance over moving time
-        [m/s], missing in weeks with no runs of that focus), ``longest_m`` [m] and
-        ``advice_met`` (for ``speed``: one or two speed runs that week).
+        ``runs``, ``distance_m``, ``moving_s``, ``avg_speed_mps`` [m/s] (for distance days
+        distance over moving time; for speed days the repeats' distance over their time,
+        or the whole run's for speed runs without repeats such as tempo runs and races;
+        missing in weeks with no runs of that focus), ``run_speed_mps`` (distance over
+        moving time for either focus) [m/s], ``fast_s`` (time in repeats) [s],
+        ``longest_m`` [m] and ``advice_met`` (for ``speed``: one or two speed runs that
+        week).
     """
     runs = in_range(sessions, start, end)
     runs = runs.loc[(runs["sport"] == "run") & runs["focus"].notna()].copy()
@@ -73,6 +83,8 @@ def weekly_focus(
         "distance_m",
         "moving_s",
         "avg_speed_mps",
+        "run_speed_mps",
+        "fast_s",
         "longest_m",
         "advice_met",
     ]
@@ -89,6 +101,21 @@ def weekly_focus(
     moving = runs["moving_s"].fillna(runs["duration_s"]).to_numpy(dtype=float)
     longest = np.full(size, np.nan)
     np.fmax.at(longest, bins, distance)
+    # the speed that counts: the repeats' on speed days, the whole run's otherwise
+    work_d, work_s = np.nan_to_num(distance), np.nan_to_num(moving)
+    fast = np.zeros(len(runs))
+    if repeats is not None and len(repeats):
+        rep = repeats.loc[repeats["duration_s"] > 0]
+        per = rep.groupby("session_id")[["distance_m", "duration_s"]].sum()
+        ids = runs["session_id"]
+        rep_d = ids.map(per["distance_m"]).to_numpy(dtype=float, na_value=np.nan)
+        rep_s = ids.map(per["duration_s"]).to_numpy(dtype=float, na_value=np.nan)
+        has = np.isfinite(rep_d) & np.isfinite(rep_s) & (rep_s > 0)
+        speed_day = (runs["focus"] == "speed").to_numpy()
+        use = has & speed_day
+        work_d = np.where(use, rep_d, work_d)
+        work_s = np.where(use, rep_s, work_s)
+        fast = np.where(has, rep_s, 0.0)
     table = pd.DataFrame(
         {
             "week": weeks.repeat(2),
@@ -97,9 +124,15 @@ def weekly_focus(
             "distance_m": np.bincount(bins, weights=np.nan_to_num(distance), minlength=size),
             "moving_s": np.bincount(bins, weights=np.nan_to_num(moving), minlength=size),
             "longest_m": longest,
+            "fast_s": np.bincount(bins, weights=fast, minlength=size),
         }
     )
-    table["avg_speed_mps"] = table["distance_m"] / table["moving_s"].where(table["moving_s"] > 0)
+    table["run_speed_mps"] = table["distance_m"] / table["moving_s"].where(table["moving_s"] > 0)
+    speed_d = np.bincount(bins, weights=work_d, minlength=size)
+    speed_s = np.bincount(bins, weights=work_s, minlength=size)
+    table["avg_speed_mps"] = np.divide(
+        speed_d, speed_s, out=np.full(size, np.nan), where=speed_s > 0
+    )
     lo, hi = SPEED_RUNS_ADVICE
     table["advice_met"] = (
         table["runs"].between(lo, hi).astype("boolean").mask(table["focus"] != "speed")
@@ -143,3 +176,25 @@ def weekly_volume(
     table = grouped.reindex(index).fillna(0.0)
     table["sessions"] = table["sessions"].astype("int64")
     return table.reset_index()[columns]
+
+
+def focus_trends(weekly: pd.DataFrame) -> dict[str, Trend | None]:
+    """Straight-line trends of :func:`weekly_focus` output, over the weeks that had runs.
+
+    Returns
+    -------
+    dict
+        ``speed_runs`` (speed runs a week, per week), ``speed_day_speed_mps`` (speed on
+        speed days [m/s per week]: the repeats' speed), ``distance_day_m`` (distance on
+        distance days [m per week]) and ``longest_m`` (longest run [m per week]); ``None``
+        where fewer than three weeks had a value.
+    """
+    speed = weekly.loc[weekly["focus"] == "speed"]
+    distance = weekly.loc[weekly["focus"] == "distance"]
+    ran = distance["runs"] > 0
+    return {
+        "speed_runs": weekly_trend(speed["week"], speed["runs"].astype("float64")),
+        "speed_day_speed_mps": weekly_trend(speed["week"], speed["avg_speed_mps"]),
+        "distance_day_m": weekly_trend(distance.loc[ran, "week"], distance.loc[ran, "distance_m"]),
+        "longest_m": weekly_trend(distance["week"], distance["longest_m"]),
+    }
