@@ -268,6 +268,7 @@ class Batch:
                 raise UploadRefused(f"{name}: its size is not known. Choose the file again.")
             place = folder / INCOMING / f"{i:03d}"
             place.mkdir(parents=True)
+            (place / name).touch()  # an empty file is a file too
             incoming.append(Incoming(name, size, place / name))
         check_total(incoming, max_bytes)
         return cls(folder, incoming)
