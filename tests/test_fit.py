@@ -7,6 +7,7 @@ documentation (lap and set counts), never from the reader's own output.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gzip
 import random
@@ -268,7 +269,12 @@ def test_compressed_timestamps_and_speed_distance_match_the_published_csv(
         == len(expected)
         == len(_reference_records(folder / "compressed-speed-distance.fit")) - 1
     )
-    stamps = FIT_EPOCH + pd.to_timedelta(expected["Timestamp"], unit="s")
+    # The CSV's times count from the watch's power-on; the reader dates them (see
+    # test_power_on_times_without_an_anchor_are_dated_by_the_local_time).
+    shift = samples["time_utc"].iloc[0] - (
+        FIT_EPOCH + pd.Timedelta(seconds=expected["Timestamp"][0])
+    )
+    stamps = FIT_EPOCH + pd.to_timedelta(expected["Timestamp"], unit="s") + shift
     assert (samples["time_utc"].to_numpy() == stamps.to_numpy()).all()
     np.testing.assert_allclose(samples["hr_bpm"], expected["Heart Rate [bpm]"])
     np.testing.assert_allclose(samples["speed_mps"], expected["Speed [m/s]"], atol=1e-9)
@@ -429,20 +435,258 @@ def test_chained_files_are_all_read(fixtures: Path) -> None:
     assert twice.samples.groupby("session_id").size().tolist() == [14, 14]
 
 
-def test_local_date_uses_the_recorded_offset_unless_tz_is_given(fixtures: Path) -> None:
+def _activity_offset_s(path: Path) -> float:
+    """``activity.local_timestamp - activity.timestamp`` as fitdecode reads them [s]."""
+    with warnings.catch_warnings(), fitdecode.FitReader(str(path)) as reader:
+        warnings.simplefilter("ignore")
+        for frame in reader:
+            if isinstance(frame, fitdecode.FitDataMessage) and frame.name == "activity":
+                local = frame.get_raw_value("local_timestamp")
+                utc = frame.get_raw_value("timestamp")
+                return float(local - utc)
+    raise AssertionError(f"{path.name} has no activity message")
+
+
+def test_local_date_uses_the_files_own_offset_before_tz(fixtures: Path) -> None:
     path = _fit_dir(fixtures) / "fr965_strength_27sets.fit"
-    recorded = read_fit(path).sessions
-    tokyo = read_fit(path, tz="Asia/Tokyo").sessions
-    start = recorded["start_utc"].iloc[0]
-    assert (
-        tokyo["local_date"].iloc[0] == start.tz_convert("Asia/Tokyo").tz_localize(None).normalize()
-    )
-    assert abs(
-        recorded["local_date"].iloc[0] - start.tz_localize(None).normalize()
-    ) <= pd.Timedelta(days=1)
+    offset = pd.Timedelta(seconds=_activity_offset_s(path))
+    assert offset == pd.Timedelta(hours=3)
+    for tz in (None, "UTC", "Asia/Tokyo"):
+        sessions = read_fit(path, tz=tz).sessions
+        start = sessions["start_utc"].iloc[0]
+        own = (start + offset).tz_localize(None).normalize()
+        assert sessions["local_date"].iloc[0] == own, tz
+    # 17:44 UTC is 20:44 at the file's +3h and the next day in Tokyo: the offset decided.
+    assert own != start.tz_convert("Asia/Tokyo").tz_localize(None).normalize()
+
+
+def test_local_date_uses_tz_when_the_file_has_no_offset(fixtures: Path) -> None:
+    path = _fit_dir(fixtures) / "2013-02-06-12-11-14.fit"
+    with pytest.raises(KeyError):  # fitdecode: the activity has no local_timestamp
+        _activity_offset_s(path)
+    days = set()
+    for tz in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        sessions = read_fit(path, tz=tz).sessions
+        start = sessions["start_utc"].iloc[0]
+        local = start.tz_convert(tz).tz_localize(None).normalize()
+        assert sessions["local_date"].iloc[0] == local
+        days.add(local)
+    assert len(days) == 2
 
 
 def test_log_is_a_training_log(fixtures: Path) -> None:
     log = read_fit(_fit_dir(fixtures) / "Activity.fit", tz="UTC")
     assert isinstance(log, TrainingLog)
     assert log.sessions["session_id"].iloc[0] == log.samples["session_id"].iloc[0]
+
+
+# --------------------------------------------------------------------------- time
+
+
+def _define(local: int, global_num: int, fields: list[tuple[int, int, int]]) -> bytes:
+    """A little-endian definition message; ``fields`` are (number, size, base type)."""
+    head = struct.pack("<BBBHB", 0x40 | local, 0, 0, global_num, len(fields))
+    return head + b"".join(struct.pack("BBB", *f) for f in fields)
+
+
+def _data(local: int, fmt: str, *values: int) -> bytes:
+    return struct.pack("<B" + fmt, local, *values)
+
+
+def _fit_file(*messages: bytes) -> bytes:
+    """A FIT file (12-byte header, no header CRC) of ``messages``, with its CRC."""
+    body = b"".join(messages)
+    data = struct.pack("<BBHI4s", 12, 0x20, 2132, len(body), b".FIT") + body
+    return data + struct.pack("<H", fit_crc(data))
+
+
+_UINT32_NONE = 0xFFFF_FFFF
+_POWER_ON = 5_000_000  # a watch's seconds since power-on at the run's start [s]
+_UTC_START = 1_000_000_000  # the same instant, seconds since the FIT epoch (2021-09-08)
+
+
+def _power_on_run(
+    *, correlation: bool = False, switch_at: int | None = None, early: int = 0
+) -> bytes:
+    """A 60 s run timed from the watch's power-on, with a pause from 20 s to 40 s.
+
+    ``correlation`` adds a ``timestamp_correlation``; ``switch_at`` makes the records from
+    that second on carry UTC (as a watch does once GPS tells it the time); ``early`` starts
+    the records that many seconds before the session's ``start_time``. The session has no
+    ``total_timer_time``; the activity records the runner's UTC offset, +2 h, in UTC terms.
+    """
+    t0 = _POWER_ON
+    out = [
+        _define(0, 0, [(0, 1, 0x00), (4, 4, 0x86)]),
+        _data(0, "BI", 4, t0),
+        _define(1, 21, [(253, 4, 0x86), (0, 1, 0x00), (1, 1, 0x00)]),
+        _define(2, 20, [(253, 4, 0x86), (3, 1, 0x02), (5, 4, 0x86)]),
+    ]
+    if correlation:
+        out += [
+            _define(3, 162, [(253, 4, 0x86), (1, 4, 0x86)]),
+            _data(3, "II", _UTC_START + 3, t0 + 3),
+        ]
+    events = {0: 0, 20: 1, 40: 0, 59: 4}  # second -> timer start / stop / stop_all
+    for s in range(-early, 60):
+        when = t0 + s
+        if switch_at is not None and s >= switch_at:
+            when = _UTC_START + s
+        if s in events:
+            out.append(_data(1, "IBB", when, 0, events[s]))
+        out.append(_data(2, "IBI", when, 120 + s, 100 * (s + early)))
+    end = t0 + 59 if switch_at is None else _UTC_START + 59
+    out += [
+        _define(4, 18, [(253, 4, 0x86), (2, 4, 0x86), (7, 4, 0x86), (8, 4, 0x86), (5, 1, 0x00)]),
+        _data(4, "IIIIB", end, t0, 59_000, _UINT32_NONE, 1),
+        _define(5, 34, [(253, 4, 0x86), (5, 4, 0x86)]),
+        _data(5, "II", end, _UTC_START + 59 + 7200),
+    ]
+    return _fit_file(*out)
+
+
+def _fitdecode_bytes(data: bytes) -> list[fitdecode.FitDataMessage]:
+    """The data messages fitdecode reads in ``data``, up to any error."""
+    out = []
+    with warnings.catch_warnings(), fitdecode.FitReader(data) as reader:
+        warnings.simplefilter("ignore")
+        with contextlib.suppress(fitdecode.FitError):
+            out += [f for f in reader if isinstance(f, fitdecode.FitDataMessage)]
+    return out
+
+
+def test_power_on_times_are_dated_by_the_timestamp_correlation() -> None:
+    data = _power_on_run(correlation=True)
+    messages = _fitdecode_bytes(data)
+    correlation = next(m for m in messages if m.name == "timestamp_correlation")
+    utc = correlation.get_raw_value("timestamp")
+    system = correlation.get_raw_value("system_timestamp")
+    log = parse_fit(data, source="corr.fit").validate()
+    assert log.report.entries[0].status == "ok"
+    record_times = [m.get_raw_value("timestamp") for m in messages if m.name == "record"]
+    expected = FIT_EPOCH + pd.to_timedelta(np.array(record_times) - system + utc, unit="s")
+    assert (log.samples["time_utc"].to_numpy() == expected.to_numpy()).all()
+    assert log.sessions["start_utc"].iloc[0] == FIT_EPOCH + pd.Timedelta(seconds=_UTC_START)
+    # The activity's offset (+2 h) holds once the activity's own time is dated too.
+    local = FIT_EPOCH + pd.Timedelta(seconds=_UTC_START, hours=2)
+    assert log.sessions["local_date"].iloc[0] == local.tz_localize(None).normalize()
+
+
+def test_power_on_times_are_dated_by_the_first_absolute_timestamp() -> None:
+    log = parse_fit(_power_on_run(switch_at=30), source="switch.fit").validate()
+    times = log.samples["time_utc"]
+    assert times.iloc[0] == FIT_EPOCH + pd.Timedelta(seconds=_UTC_START)
+    assert (times.diff().dropna() == pd.Timedelta(seconds=1)).all()  # no jump at the switch
+    assert log.sessions["start_utc"].iloc[0].year == 2021
+
+
+def test_power_on_times_without_an_anchor_are_dated_by_the_local_time(fixtures: Path) -> None:
+    # Two Forerunner files whose every date_time counts from power-on: no correlation, no
+    # absolute time_created; only the activity's local_timestamp is a date.
+    for name in ("compressed-speed-distance.fit", "antfs-dump.63.fit"):
+        path = _fit_dir(fixtures) / name
+        messages = _fitdecode_bytes(path.read_bytes())
+        assert all(
+            m.get_raw_value("timestamp") < 0x1000_0000
+            for m in messages
+            if m.name == "record" and m.get_raw_value("timestamp") is not None
+        )
+        activity = next(m for m in messages if m.name == "activity")
+        local = activity.get_raw_value("local_timestamp")
+        shift = local - activity.get_raw_value("timestamp")
+        for tz, hours in (("UTC", 0), ("Asia/Tokyo", 9)):
+            log = read_fit(path, tz=tz).validate()
+            assert log.report.entries[0].status == "ok"
+            first = next(m for m in messages if m.name == "record")
+            when = FIT_EPOCH + pd.Timedelta(
+                seconds=first.get_raw_value("timestamp") + shift - hours * 3600
+            )
+            assert log.samples["time_utc"].iloc[0] == when, (name, tz)
+            assert log.sessions["local_date"].iloc[0] == pd.Timestamp("2012-02-13")
+
+
+def test_moving_time_comes_from_timer_events_when_the_session_lacks_it() -> None:
+    log = parse_fit(_power_on_run(correlation=True), source="pause.fit").validate()
+    session = log.sessions.iloc[0]
+    assert session["duration_s"] == 59.0
+    assert session["moving_s"] == 20.0 + 19.0  # running 0-20 s and 40-59 s
+    # The pause does not stop the wall clock: t_s is time since the start, pauses included.
+    samples = log.samples
+    np.testing.assert_array_equal(samples["t_s"], np.arange(60.0))
+    since = (samples["time_utc"] - session["start_utc"]).dt.total_seconds()
+    np.testing.assert_array_equal(samples["t_s"], since)
+
+
+def _timer_s_fitdecode(path: Path) -> float:
+    """The timer's running time from the file's timer events, as fitdecode reads them [s]."""
+    running, total = None, 0.0
+    for m in _fitdecode_bytes(path.read_bytes()):
+        if m.name != "event" or m.get_raw_value("event") != 0:
+            continue
+        t, kind = m.get_raw_value("timestamp"), m.get_raw_value("event_type")
+        if kind == 0 and running is None:
+            running = t
+        elif kind in (1, 4, 8, 9) and running is not None:
+            total, running = total + t - running, None
+    return total
+
+
+def test_timer_events_of_paused_rides_match_the_recorded_timer_time(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    for name in ("garmin-edge-500-activity.fit", "2019-02-17-062644-ELEMNT-297E-195-0.fit"):
+        path = _fit_dir(fixtures) / name
+        recorded = read_fit(path, tz="UTC").sessions.iloc[0]
+        assert recorded["moving_s"] < recorded["duration_s"] - 1800  # long pauses
+        # The same file with the session's total_timer_time made invalid.
+        data = bytearray(path.read_bytes())
+        scan = fit._scan(bytes(data), name)
+        (i,) = [k for k, lid in enumerate(scan.layout) if scan.layouts[lid].global_num == 18]
+        offset, size, _ = scan.layouts[scan.layout[i]].fields[8]
+        at = int(scan.starts[i]) + 1 + offset
+        data[at : at + size] = b"\xff" * size
+        data[-2:] = struct.pack("<H", fit_crc(bytes(data[:-2])))
+        patched = tmp_path / name
+        patched.write_bytes(bytes(data))
+        session = read_fit(patched, tz="UTC").sessions.iloc[0]
+        assert session["moving_s"] == _timer_s_fitdecode(path)
+        assert session["moving_s"] == pytest.approx(recorded["moving_s"], abs=1.0)
+        assert session["duration_s"] == recorded["duration_s"]
+
+
+def test_pauses_do_not_break_wall_clock_t_s(fixtures: Path) -> None:
+    path = _fit_dir(fixtures) / "garmin-edge-500-activity.fit"
+    log = read_fit(path, tz="UTC").validate()
+    samples, session = log.samples, log.sessions.iloc[0]
+    since = (samples["time_utc"] - session["start_utc"]).dt.total_seconds()
+    np.testing.assert_array_equal(samples["t_s"], since)
+    assert samples["t_s"].is_monotonic_increasing
+    assert samples["t_s"].diff().max() > 60  # a pause: the clock ran on
+    assert samples["t_s"].max() <= session["duration_s"] + 1
+
+
+def test_a_file_without_session_takes_moving_time_from_its_timer_events(
+    fixtures: Path,
+) -> None:
+    path = _fit_dir(fixtures) / "invalid" / "nick.fit"
+    session = read_fit(path, tz="UTC").sessions.iloc[0]
+    stops = _timer_s_fitdecode(path)  # the last start has no stop: the file is cut short
+    assert stops < session["moving_s"] < session["duration_s"]
+
+
+def test_records_before_the_first_session_extend_its_start(fixtures: Path) -> None:
+    path = _fit_dir(fixtures) / "activity-large-fenxi2-multisport.fit"
+    log = read_fit(path, tz="UTC").validate()
+    first = log.sessions.iloc[0]
+    reference = _reference_records(path)
+    assert first["start_utc"] == pd.Timestamp(reference[0]["timestamp"])
+    assert (log.samples["t_s"] >= 0).all()
+    assert (log.laps["start_s"] >= 0).all()
+    assert log.laps["start_s"].iloc[0] == 0
+    mine = log.samples[log.samples["session_id"] == first["session_id"]]
+    assert mine["t_s"].max() <= first["duration_s"] + 5
+
+    log = parse_fit(_power_on_run(correlation=True, early=5), source="early.fit").validate()
+    session = log.sessions.iloc[0]
+    assert session["start_utc"] == FIT_EPOCH + pd.Timedelta(seconds=_UTC_START - 5)
+    np.testing.assert_array_equal(log.samples["t_s"], np.arange(65.0))

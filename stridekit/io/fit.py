@@ -37,6 +37,7 @@ Conventions
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ from stridekit.exercises import normalize_exercise
 from stridekit.io import fit_profile as P
 from stridekit.io import safety
 from stridekit.io.arrays import frame, local_dates, take_strings, unique_keys
-from stridekit.io.common import TzLike
+from stridekit.io.common import TzLike, resolve_tz
 from stridekit.log import TrainingLog
 from stridekit.report import ImportReport, ReportEntry
 
@@ -62,6 +63,8 @@ _SCAN_CHUNK: Final = 1 << 20  # bytes walked between checks of MAX_MESSAGES
 _FIX: Final = "export the activity again from the watch or its app"
 _NAN: Final = math.nan
 _NS: Final = 1_000_000_000
+MAX_UTC_OFFSET_S: Final = 18 * 3600
+"""Largest UTC offset taken from ``activity.local_timestamp`` [s]."""
 
 Columns = dict[str, np.ndarray]
 
@@ -126,7 +129,7 @@ def parse_fit(data: bytes, *, source: str = "<bytes>", tz: TzLike = None) -> Tra
     if data[:2] == safety.GZIP_MAGIC:
         data = safety.gunzip_bytes(data, source)
     scan = _scan(data, source)
-    dec = _Decoder(data, scan)
+    dec = _Decoder(data, scan, tz)
     return _build(dec, scan, source, tz)
 
 
@@ -264,10 +267,16 @@ class _Scan:
 
 
 def _scan(data: bytes, source: str) -> _Scan:
-    """Walk the file headers and record headers of ``data`` (one or more chained files)."""
+    """Walk the file headers and record headers of ``data`` (one or more chained files).
+
+    The walk in Python notes only where each data message starts and where each definition
+    came; the layout of every message is then looked up at once, from the table of local
+    message types in force after each definition.
+    """
     n = len(data)
     starts: list[int] = []
-    bounds: list[tuple[int, int, int]] = []  # (message number, local type, layout)
+    def_at: list[int] = []  # messages seen before each definition [count]
+    tables: list[list[int]] = []  # layout of each local type after each definition
     chain_starts: list[int] = []
     registry: dict[tuple[Any, ...], int] = {}
     layouts: list[_Layout] = []
@@ -300,28 +309,25 @@ def _scan(data: bytes, source: str) -> _Scan:
         elif fit_crc(memoryview(data)[pos : end + 2]):
             problems.append(f"{what} fails its CRC check (its data may be damaged)")
         chain_starts.append(len(starts))
-        trouble = _scan_messages(data, begin, end, starts, bounds, registry, layouts)
+        trouble = _scan_messages(data, begin, end, starts, def_at, tables, registry, layouts)
         if trouble:
             problems.append(f"{what}: {trouble}; the rest of it was not read")
         pos = end + 2
         part += 1
-    positions = np.asarray(starts, dtype=np.int64)
-    if len(positions) > MAX_MESSAGES:
+    count = len(starts)
+    if count > MAX_MESSAGES:
         raise _too_many(source)
-    u8 = np.frombuffer(data, dtype=np.uint8)
-    headers = u8[positions]
-    local = np.where(headers & 0x80, (headers >> 5) & 0x03, headers & 0x0F)
-    layout = np.zeros(len(positions), dtype=np.int64)
-    if bounds:
-        b = np.asarray(bounds, dtype=np.int64)
-        for lt in np.unique(b[:, 1]).tolist():
-            mine = b[b[:, 1] == lt]
-            idx = np.flatnonzero(local == lt)
-            which = np.searchsorted(mine[:, 0], idx, side="right") - 1
-            layout[idx] = mine[np.maximum(which, 0), 2]
-    chain = np.zeros(len(positions), dtype=np.int64)
-    for c in chain_starts[1:]:
-        chain[c:] += 1
+    positions = np.array(starts, dtype=np.int64)
+    layout = np.zeros(count, dtype=np.int64)
+    if count:
+        headers = np.frombuffer(data, dtype=np.uint8)[positions]
+        local = np.where(headers & 0x80, (headers >> 5) & 0x03, headers & 0x0F)
+        # every data message follows the definition of its local type, so def_at[0] == 0
+        seg = np.repeat(np.arange(len(def_at)), np.diff(np.append(def_at, count)))
+        layout = np.asarray(tables, dtype=np.int64)[seg, local]
+    chain = np.repeat(np.arange(len(chain_starts)), np.diff(np.append(chain_starts, count))).astype(
+        np.int64
+    )
     return _Scan(positions, layout, chain, layouts, problems)
 
 
@@ -340,7 +346,8 @@ def _scan_messages(
     pos: int,
     end: int,
     starts: list[int],
-    bounds: list[tuple[int, int, int]],
+    def_at: list[int],
+    tables: list[list[int]],
     registry: dict[tuple[Any, ...], int],
     layouts: list[_Layout],
 ) -> str | None:
@@ -348,9 +355,11 @@ def _scan_messages(
 
     ``advance[h]`` is the length of a data message whose record header byte is ``h`` under
     the current definitions (0 when ``h`` starts a definition or an undefined type), so the
-    loop over data messages does one table look-up per message.
+    loop over data messages does one table look-up per message. Each definition appends
+    the message count so far to ``def_at`` and the local types' layouts to ``tables``.
     """
     advance = [0] * 256
+    current = [0] * 16  # layout per local type (undefined types never reach the table)
     append = starts.append
     first = len(starts)
     while pos < end:
@@ -400,7 +409,9 @@ def _scan_messages(
         if local < 4:
             base = 0x80 | (local << 5)
             advance[base : base + 32] = [size] * 32
-        bounds.append((len(starts), local, lid))
+        current[local] = lid
+        def_at.append(len(starts))
+        tables.append(current.copy())
         pos = p
     if pos > end:
         del starts[-1]
@@ -429,17 +440,36 @@ def _too_many(source: str) -> UnsafeInputError:
 
 # --------------------------------------------------------------------------- decoding
 
+_DATE_FIELDS: Final = ("timestamp", "start_time", "time_created")
+"""Fields of :data:`fit_profile.FIELDS` of FIT type ``date_time`` (``local_timestamp`` is a
+``local_date_time`` and is never relative)."""
+
 
 class _Decoder:
-    """Decodes the data messages of one global message number, all at once per layout."""
+    """Decodes the data messages of one global message number, all at once per layout.
 
-    def __init__(self, data: bytes, scan: _Scan) -> None:
+    Parameters
+    ----------
+    data
+        The file's bytes.
+    scan
+        Where its data messages are, from :func:`_scan`.
+    tz
+        The runner's time zone: used only to date a file whose times count from the
+        device's power-on and that gives its date in local time alone.
+    """
+
+    def __init__(self, data: bytes, scan: _Scan, tz: TzLike = None) -> None:
         self.u8 = np.frombuffer(data, dtype=np.uint8)
         self.scan = scan
-        order = np.argsort(scan.layout, kind="stable")
-        counts = np.bincount(scan.layout, minlength=len(scan.layouts))
-        self.by_layout = np.split(order, np.cumsum(counts)[:-1]) if len(order) else []
+        self.tz = tz
+        globals_ = np.array([lay.global_num for lay in scan.layouts], dtype=np.int64)
+        self.glob = globals_[scan.layout] if len(scan.layout) else scan.layout
+        self.compressed = (self.u8[scan.starts] & 0x80) != 0
         self._times: np.ndarray | None = None
+        self._shift: float | None = None
+        self.dating: str | None = None
+        """How relative (power-on) times were dated, in words; ``None`` when none were."""
 
     def messages(self, global_num: int) -> Columns:
         """The fields of :data:`fit_profile.FIELDS` for ``global_num``, one row a message.
@@ -449,27 +479,98 @@ class _Decoder:
         dict of str to numpy.ndarray
             Scaled values (``float64``, NaN where invalid; arrays of 2 dimensions for array
             fields), plus ``_index`` (message number in the file) and ``_chain``; rows in
-            file order.
+            file order. Times (``timestamp``, ``start_time``, ``time_created``) are seconds
+            since the FIT epoch, relative (power-on) times dated (:meth:`shift`).
         """
+        out = self._columns(global_num)
+        relative = [
+            name
+            for name in _DATE_FIELDS
+            if name in out and (out[name] < P.RELATIVE_TIME_LIMIT).any()
+        ]
+        if relative:
+            shift = self.shift()
+            if not math.isnan(shift):
+                for name in relative:
+                    values = out[name]
+                    out[name] = np.where(values < P.RELATIVE_TIME_LIMIT, values + shift, values)
+        return out
+
+    def _columns(self, global_num: int) -> Columns:
+        """:meth:`messages` before relative times are dated."""
         spec = P.FIELDS[global_num]
-        parts: list[Columns] = []
-        for lid, layout in enumerate(self.scan.layouts):
-            if layout.global_num != global_num or not len(self.by_layout):
+        idx = np.flatnonzero(self.glob == global_num)
+        n = len(idx)
+        lay = self.scan.layout[idx]
+        lids = [int(lay[0])] if n and (lay == lay[0]).all() else np.unique(lay).tolist()
+        out: Columns
+        if not n:
+            out = {name: np.empty((0, 1) if f.array else 0) for name, f in spec.items()}
+        elif len(lids) == 1:
+            out = self._decode(idx, self.scan.layouts[lids[0]], spec)
+        else:
+            out = {}
+            for lid in lids:
+                rows = np.flatnonzero(lay == lid)
+                cols = self._decode(idx[rows], self.scan.layouts[lid], spec)
+                for name, values in cols.items():
+                    if name not in out:
+                        shape = (n, values.shape[1]) if values.ndim == 2 else (n,)
+                        out[name] = np.full(shape, _NAN)
+                    target = out[name]
+                    if values.ndim == 2 and values.shape[1] > target.shape[1]:
+                        wider = np.full((n, values.shape[1]), _NAN)
+                        wider[:, : target.shape[1]] = target
+                        out[name] = target = wider
+                    if values.ndim == 2:
+                        target[rows, : values.shape[1]] = values
+                    else:
+                        target[rows] = values
+        out["_index"] = idx
+        out["_chain"] = self.scan.chain[idx]
+        if "timestamp" in out and global_num != P.SET:
+            compressed = self.compressed[idx]
+            if compressed.any():
+                out["timestamp"] = np.where(compressed, self.times()[idx], out["timestamp"])
+        return out
+
+    def _decode(self, idx: np.ndarray, layout: _Layout, spec: dict[str, P.Field]) -> Columns:
+        """Decode the fields ``spec`` of the messages ``idx``, all of one layout, at once."""
+        n = len(idx)
+        out: Columns = {}
+        rows: np.ndarray | None = None
+        order = ">" if layout.big_endian else "<"
+        for name, f in spec.items():
+            where = layout.fields.get(f.number)
+            bt = P.BASE_TYPES.get(where[2] & 0x1F, P.BYTE_BASE_TYPE) if where else None
+            if where is None or bt is None or where[1] == 0 or where[1] % bt.size:
+                out[name] = np.full((n, 1) if f.array else n, _NAN)
                 continue
-            idx = self.by_layout[lid]
-            if len(idx):
-                cols = self._decode(idx, layout, spec)
-                cols["_index"] = idx
-                parts.append(cols)
-        if not parts:
-            empty: Columns = {name: np.empty((0, 1) if f.array else 0) for name, f in spec.items()}
-            empty["_index"] = np.empty(0, dtype=np.int64)
-            empty["_chain"] = np.empty(0, dtype=np.int64)
-            return empty
-        out = parts[0] if len(parts) == 1 else _merge(parts)
-        out["_chain"] = self.scan.chain[out["_index"]]
-        if global_num != P.SET and "timestamp" in out:
-            out["timestamp"] = self._resolved(out["_index"], out["timestamp"])
+            if rows is None:
+                rows = self._rows(idx, layout)
+            offset, size, _ = where
+            count = size // bt.size if f.array else 1
+            if bt.size == 1:
+                raw = rows[:, offset : offset + count] if f.array else rows[:, offset]
+            else:
+                code = f"{order}u{bt.size}" if bt.code[0] == "f" else order + bt.code
+                chunk = np.ascontiguousarray(rows[:, offset : offset + bt.size * count])
+                raw = chunk.view(code)
+                if not f.array:
+                    raw = raw[:, 0]
+            if bt.code[0] == "f":
+                values = raw.view(order + bt.code).astype(np.float64)
+            else:
+                values = raw.astype(np.float64)
+            if not (f.array and f.number == 8 and layout.global_num == P.RECORD):
+                invalid = raw == bt.invalid  # compressed_speed_distance: raw bytes, all kept
+                if invalid.any():
+                    values[invalid] = _NAN
+            if f.scale != 1.0:
+                values /= f.scale
+            if f.offset:
+                values -= f.offset
+            out[name] = values
         return out
 
     def _rows(self, idx: np.ndarray, layout: _Layout) -> np.ndarray:
@@ -480,87 +581,102 @@ class _Decoder:
         )
         return windows[self.scan.starts[idx] + 1]
 
-    def _decode(self, idx: np.ndarray, layout: _Layout, spec: dict[str, P.Field]) -> Columns:
-        """Decode the fields ``spec`` of the messages ``idx``, all of one layout, at once."""
-        n = len(idx)
-        names: list[str] = []
-        formats: list[Any] = []
-        offsets: list[int] = []
-        kept: list[tuple[str, P.Field, P.BaseType]] = []
-        out: Columns = {}
-        order = ">" if layout.big_endian else "<"
-        for name, f in spec.items():
-            where = layout.fields.get(f.number)
-            bt = P.BASE_TYPES.get(where[2] & 0x1F, P.BYTE_BASE_TYPE) if where else None
-            if where is None or bt is None or where[1] == 0 or where[1] % bt.size:
-                out[name] = np.full((n, 1) if f.array else n, _NAN)
-                continue
-            offset, size, _ = where
-            count = size // bt.size if f.array else 1
-            code = f"{order}u{bt.size}" if bt.code.startswith("f") else order + bt.code
-            names.append(name)
-            formats.append((code, (count,)) if f.array else code)
-            offsets.append(offset)
-            kept.append((name, f, bt))
-        if not kept:
-            return out
-        dtype = np.dtype(
-            {"names": names, "formats": formats, "offsets": offsets, "itemsize": layout.size}
-        )
-        records = self._rows(idx, layout).view(dtype)[:, 0]
-        for name, f, bt in kept:
-            raw = records[name]
-            if f.number == 8 and layout.global_num == P.RECORD:  # compressed_speed_distance
-                out[name] = raw.astype(np.float64)
-                continue
-            if bt.code.startswith("f"):
-                bits = np.ascontiguousarray(raw)
-                values = bits.view(order + bt.code).astype(np.float64)
-                values[bits == bt.invalid] = _NAN
-            else:
-                values = raw.astype(np.float64)
-                values[raw == bt.invalid] = _NAN
-            if f.scale != 1.0 or f.offset:
-                values = values / f.scale - f.offset
-            out[name] = values
-        return out
+    def times(self) -> np.ndarray:
+        """Every message's ``timestamp``, compressed headers resolved [s since the FIT epoch].
 
-    def _resolved(self, index: np.ndarray, stamps: np.ndarray) -> np.ndarray:
-        """``stamps`` with compressed-header timestamps filled in [s since the FIT epoch]."""
-        headers = self.u8[self.scan.starts[index]]
-        compressed = headers & 0x80 != 0
-        if not compressed.any():
-            return stamps
-        times = self._all_times()
-        out = stamps.copy()
-        out[compressed] = times[index[compressed]]
-        return out
-
-    def _all_times(self) -> np.ndarray:
-        """Every message's timestamp, compressed headers resolved [s since the FIT epoch].
-
-        A compressed header holds the low 5 bits of its time; it is the last timestamp
-        (full or compressed) advanced to the next time with those low bits.
+        NaN for messages without one. A compressed header holds the low 5 bits of its
+        time; it is the last timestamp (full or compressed) advanced to the next time with
+        those low bits. Relative (power-on) times are left as they are.
         """
         if self._times is not None:
             return self._times
         scan = self.scan
         n = len(scan.starts)
-        full = np.full(n, _NAN)
-        stamp = {"timestamp": P.Field(P.TIMESTAMP)}
+        # the offset of each layout's 4-byte timestamp, -1 without one, gathered at once
+        offsets = np.full(len(scan.layouts) + 1, -1, dtype=np.int64)
+        big = np.zeros(len(scan.layouts) + 1, dtype=bool)
         for lid, layout in enumerate(scan.layouts):
-            idx = self.by_layout[lid] if len(self.by_layout) else np.empty(0, np.int64)
-            if P.TIMESTAMP in layout.fields and len(idx) and layout.global_num != P.SET:
-                full[idx] = self._decode(idx, layout, stamp)["timestamp"]
-        headers = self.u8[scan.starts]
-        compressed = headers & 0x80 != 0
-        full[compressed] = _NAN
-        times = np.full(n, _NAN)
-        for c in np.unique(scan.chain).tolist():
-            mine = np.flatnonzero(scan.chain == c)
-            times[mine] = _chain_times(full[mine], compressed[mine], headers[mine] & 0x1F)
+            where = layout.fields.get(P.TIMESTAMP)
+            if where and where[1] == 4 and layout.global_num != P.SET:
+                offsets[lid] = where[0]
+                big[lid] = layout.big_endian
+        off = offsets[scan.layout] if n else np.empty(0, dtype=np.int64)
+        has = np.flatnonzero((off >= 0) & ~self.compressed)
+        full = np.full(n, _NAN)
+        if len(has):
+            at = scan.starts[has] + 1 + off[has]
+            b = self.u8[at[:, None] + np.arange(4)].astype(np.int64)
+            little = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16) | (b[:, 3] << 24)
+            bigend = b[:, 3] | (b[:, 2] << 8) | (b[:, 1] << 16) | (b[:, 0] << 24)
+            value = np.where(big[scan.layout[has]], bigend, little).astype(np.float64)
+            value[value == 0xFFFF_FFFF] = _NAN
+            full[has] = value
+        times = full
+        if self.compressed.any():
+            low = (self.u8[scan.starts] & 0x1F).astype(np.int64)
+            times = np.full(n, _NAN)
+            for c in np.unique(scan.chain).tolist():
+                mine = np.flatnonzero(scan.chain == c)
+                times[mine] = _chain_times(full[mine], self.compressed[mine], low[mine])
         self._times = times
         return times
+
+    def shift(self) -> float:
+        """Seconds to add to relative (power-on) times to date them; NaN when nothing can.
+
+        In the FIT SDK's order: the ``timestamp_correlation`` message (UTC and power-on
+        time of one instant); the first absolute timestamp after relative ones (a watch
+        that switched to the UTC it learnt from GPS; the two are taken to be one usual
+        interval apart); ``file_id.time_created`` when it is
+        absolute (taken as the first relative time). Failing those, the ``activity``'s
+        ``local_timestamp`` dates the file in local time, which the runner's time zone
+        (``tz``, else the machine's) turns into UTC.
+        """
+        if self._shift is not None:
+            return self._shift
+        limit = P.RELATIVE_TIME_LIMIT
+        shift = _NAN
+        corr = self._columns(P.TIMESTAMP_CORRELATION)
+        utc = corr["timestamp"] + np.nan_to_num(corr["fractional_timestamp"])
+        system = corr["system_timestamp"] + np.nan_to_num(corr["fractional_system_timestamp"])
+        ok = (utc >= limit) & (system < limit)
+        if ok.any():
+            shift = float(np.round(utc[ok][0] - system[ok][0]))
+            self.dating = "timestamp_correlation"
+        times = self.times()
+        timed = times[~np.isnan(times)]
+        relative = timed < limit
+        if math.isnan(shift):
+            switch = np.flatnonzero(relative[:-1] & ~relative[1:])
+            if len(switch):
+                i = int(switch[0])
+                steps = np.diff(timed[: i + 1])
+                steps = steps[steps > 0]
+                step = float(np.median(steps)) if len(steps) else 0.0  # the usual interval
+                shift = float(timed[i + 1] - timed[i]) - step
+                self.dating = "the first absolute timestamp"
+        if math.isnan(shift) and relative.any():
+            created = self._columns(P.FILE_ID)["time_created"]
+            created = created[created >= limit]
+            if len(created):
+                shift = float(created[0] - timed[relative][0])
+                self.dating = "file_id.time_created"
+        if math.isnan(shift):
+            act = self._columns(P.ACTIVITY)
+            ok = (act["local_timestamp"] >= limit) & (act["timestamp"] < limit)
+            if ok.any():
+                local = float(act["local_timestamp"][ok][0])
+                zone = resolve_tz(self.tz)
+                wall = _EPOCH_FIT + dt.timedelta(seconds=local)
+                offset = zone.utcoffset(wall.replace(tzinfo=None))
+                utc_offset = offset.total_seconds() if offset is not None else 0.0
+                shift = local - utc_offset - float(act["timestamp"][ok][0])
+                self.dating = f"the activity's local time, in time zone {zone}"
+        self._shift = shift
+        return shift
+
+
+_EPOCH_FIT: Final = dt.datetime(1989, 12, 31)
 
 
 def _chain_times(full: np.ndarray, compressed: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -586,27 +702,6 @@ def _chain_times(full: np.ndarray, compressed: np.ndarray, offsets: np.ndarray) 
     return out
 
 
-def _merge(parts: list[Columns]) -> Columns:
-    """The columns of several layouts' messages together, in file order (``_index``)."""
-    index = np.sort(np.concatenate([p["_index"] for p in parts]))
-    where = [np.searchsorted(index, p["_index"]) for p in parts]
-    out: Columns = {"_index": index}
-    for name in parts[0]:
-        if name == "_index":
-            continue
-        values = [p[name] for p in parts]
-        if values[0].ndim == 2:
-            merged = np.full((len(index), max(v.shape[1] for v in values)), _NAN)
-            for w, v in zip(where, values, strict=True):
-                merged[w, : v.shape[1]] = v
-        else:
-            merged = np.empty(len(index))
-            for w, v in zip(where, values, strict=True):
-                merged[w] = v
-        out[name] = merged
-    return out
-
-
 # --------------------------------------------------------------------------- tables
 
 
@@ -620,7 +715,6 @@ class _Part:
     kind: str | None
     running: bool
     values: dict[str, float]
-    rows: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
 
 def _build(dec: _Decoder, scan: _Scan, source: str, tz: TzLike) -> TrainingLog:
@@ -641,29 +735,32 @@ def _build(dec: _Decoder, scan: _Scan, source: str, tz: TzLike) -> TrainingLog:
             "timestamp and no session message gives a start",
             fix=_FIX,
         )
-    rec_owner = _owners(parts, records["_chain"], _ffill(records["timestamp"]))
+    rec_time = _ffill(records["timestamp"])
+    rec_owner = _owners(parts, records["_chain"], rec_time)
     lap_start = np.where(
         np.isnan(laps["start_time"]),
         laps["timestamp"] - laps["total_elapsed_time"],
         laps["start_time"],
     )
-    lap_owner = _owners(parts, laps["_chain"], _ffill(lap_start))
-    set_time = np.where(np.isnan(sets["start_time"]), sets["timestamp"], sets["start_time"])
-    set_owner = _owners(parts, sets["_chain"], _ffill(set_time))
+    lap_when = _ffill(lap_start)
+    lap_owner = _owners(parts, laps["_chain"], lap_when)
+    set_time = _ffill(np.where(np.isnan(sets["start_time"]), sets["timestamp"], sets["start_time"]))
+    set_owner = _owners(parts, sets["_chain"], set_time)
+    _extend_starts(parts, ((rec_owner, rec_time), (lap_owner, lap_when), (set_owner, set_time)))
 
     samples = _samples(records, parts, rec_owner)
     lap_cols = _laps(laps, lap_start, parts, lap_owner)
     set_cols = _sets(sets, set_owner)
+    timer = _timer_runs(dec.messages(P.EVENT))
     for i, part in enumerate(parts):
-        _finish_session(part, samples, rec_owner == i, lap_cols, lap_owner == i)
+        _finish_session(part, samples, rec_owner == i, lap_cols, lap_owner == i, timer)
 
     start_ns = np.array([_to_ns(p.start_s) for p in parts], dtype=np.int64)
     ids = unique_keys(start_ns.tolist())
-    local = _local_dates(start_ns, _utc_offset(dec), tz)
     session_cols: dict[str, Any] = {
         "session_id": ids,
         "start_utc": pd.DatetimeIndex(start_ns.astype("datetime64[ns]")).tz_localize("UTC"),
-        "local_date": local,
+        "local_date": _local_dates(start_ns, _utc_offset(dec), tz),
         "sport": [p.sport for p in parts],
         "kind": [p.kind for p in parts],
     }
@@ -671,12 +768,17 @@ def _build(dec: _Decoder, scan: _Scan, source: str, tz: TzLike) -> TrainingLog:
         session_cols[name] = np.array([p.values[name] for p in parts])
     session_cols["source"] = [source] * len(parts)
     session_cols["source_format"] = [SOURCE_FORMAT] * len(parts)
-    id_array = np.array(ids, dtype=object)
 
     samples["session_id"] = take_strings(ids, rec_owner)
-    lap_cols["session_id"] = id_array[lap_owner]
-    set_cols["session_id"] = id_array[set_owner[set_cols.pop("_row")]]
-    problems = scan.problems
+    lap_cols["session_id"] = take_strings(ids, lap_owner)
+    set_cols["session_id"] = take_strings(ids, set_owner[set_cols.pop("_row")])
+    problems = list(scan.problems)
+    if dec.dating is None and dec._shift is not None and math.isnan(dec._shift):
+        problems.append(
+            "its times count from the watch's power-on and nothing in it (no "
+            "timestamp_correlation, absolute time or local time) tells the date: the "
+            "sessions are dated from 1989-12-31"
+        )
     entry = ReportEntry(
         path=source,
         status="partial" if problems else "ok",
@@ -691,6 +793,64 @@ def _build(dec: _Decoder, scan: _Scan, source: str, tz: TzLike) -> TrainingLog:
         sets=frame("sets", set_cols),
         report=ImportReport([entry]),
     )
+
+
+def _extend_starts(parts: list[_Part], owned: tuple[tuple[np.ndarray, np.ndarray], ...]) -> None:
+    """Move a session's start back to the earliest record, lap or set it was given.
+
+    Only the first session of a file can be given messages from before its start (a watch
+    that wrote a late ``start_time``, as the fenix 2 does for the first leg of a multisport
+    activity); ``t_s`` and lap starts then never go negative.
+    """
+    earliest = np.array([p.start_s for p in parts])
+    for owner, times in owned:
+        if not len(owner):
+            continue
+        early = times < earliest[owner]
+        if early.any():
+            np.minimum.at(earliest, owner[early], times[early])
+    for part, start in zip(parts, earliest.tolist(), strict=True):
+        part.start_s = start
+
+
+def _timer_runs(events: Columns) -> dict[int, np.ndarray]:
+    """The timer's running spans from its start and stop events, per chained file.
+
+    Returns
+    -------
+    dict of int to numpy.ndarray
+        Chained file -> ``(k, 2)`` array of ``[start, stop]`` [s since the FIT epoch]; a
+        span still running at the file's end has ``inf`` as its stop.
+    """
+    timer = (events["event"] == P.TIMER_EVENT) & ~np.isnan(events["timestamp"])
+    out: dict[int, np.ndarray] = {}
+    if not timer.any():
+        return out
+    kinds = events["event_type"][timer].tolist()
+    times = events["timestamp"][timer].tolist()
+    chains = events["_chain"][timer].tolist()
+    spans: dict[int, list[list[float]]] = {}
+    running: dict[int, bool] = {}
+    for kind, t, c in sorted(zip(kinds, times, chains, strict=True), key=lambda e: (e[2], e[1])):
+        mine = spans.setdefault(c, [])
+        if kind == P.TIMER_START and not running.get(c, False):
+            mine.append([t, math.inf])
+            running[c] = True
+        elif kind in P.TIMER_STOPS and running.get(c, False):
+            mine[-1][1] = t
+            running[c] = False
+    for c, mine in spans.items():
+        out[c] = np.array(mine, dtype=np.float64).reshape(-1, 2)
+    return out
+
+
+def _timer_s(runs: np.ndarray | None, start: float, end: float) -> float:
+    """Seconds the timer ran between ``start`` and ``end``; NaN without timer events."""
+    if runs is None or not len(runs) or math.isnan(end):
+        return _NAN
+    inside = np.minimum(runs[:, 1], end) - np.maximum(runs[:, 0], start)
+    inside = inside[inside > 0]
+    return float(inside.sum()) if len(inside) else _NAN
 
 
 def _no_activity(dec: _Decoder, scan: _Scan, source: str) -> LogFormatError:
@@ -994,15 +1154,27 @@ def _finish_session(
     rows: np.ndarray,
     laps: dict[str, Any],
     lap_rows: np.ndarray,
+    timer: dict[int, np.ndarray],
 ) -> None:
-    """Fill the session's missing values from its samples and laps."""
+    """Fill the session's missing values from its samples, laps and timer events.
+
+    Moving time, when the session does not record it, is the time the timer ran within
+    the session (its start and stop events), else the laps' timer time, else the elapsed
+    time.
+    """
     v = part.values
     t = samples["t_s"][rows]
     if math.isnan(v["duration_s"]) and len(t):
         v["duration_s"] = float(np.nanmax(t)) if (~np.isnan(t)).any() else _NAN
     if math.isnan(v["moving_s"]):
-        timer = laps["duration_s"][lap_rows]
-        v["moving_s"] = float(np.nansum(timer)) if (~np.isnan(timer)).any() else v["duration_s"]
+        v["moving_s"] = _timer_s(
+            timer.get(part.chain), part.start_s, part.start_s + v["duration_s"]
+        )
+    if math.isnan(v["moving_s"]):
+        lap_timer = laps["duration_s"][lap_rows]
+        v["moving_s"] = (
+            float(np.nansum(lap_timer)) if (~np.isnan(lap_timer)).any() else v["duration_s"]
+        )
     if math.isnan(v["distance_m"]):
         d = samples["distance_m"][rows]
         d = d[~np.isnan(d)]
@@ -1018,24 +1190,32 @@ def _finish_session(
     cadence, speed = v["avg_cadence_spm"], v["avg_speed_mps"]
     v["avg_step_m"] = speed / (cadence / 60.0) if cadence > 0 and speed == speed else _NAN
     intensity = [laps["intensity"][i] for i in np.flatnonzero(lap_rows).tolist()]
-    timer = laps["duration_s"][lap_rows]
+    lap_timer = laps["duration_s"][lap_rows].tolist()
     known = any(x is not None for x in intensity)
     for key, word in (("warmup_s", "warmup"), ("cooldown_s", "cooldown")):
-        picked = [d for d, x in zip(timer.tolist(), intensity, strict=True) if x == word]
+        picked = [d for d, x in zip(lap_timer, intensity, strict=True) if x == word]
         v[key] = float(np.nansum(picked)) if known else _NAN
 
 
 def _utc_offset(dec: _Decoder) -> float:
-    """The runner's UTC offset the file records (``activity.local_timestamp``) [s]."""
+    """The runner's UTC offset the file records [s], NaN when it records none.
+
+    ``activity.local_timestamp - activity.timestamp``, rounded to the quarter hour every
+    time zone's offset is a multiple of; differences beyond 18 hours are not offsets.
+    """
     act = dec.messages(P.ACTIVITY)
     diff = act["local_timestamp"] - act["timestamp"]
-    diff = diff[~np.isnan(diff) & (np.abs(diff) <= 18 * 3600)]
-    return float(diff[0]) if len(diff) else _NAN
+    diff = diff[~np.isnan(diff) & (np.abs(diff) <= MAX_UTC_OFFSET_S)]
+    return float(np.round(diff[0] / 900.0) * 900.0) if len(diff) else _NAN
 
 
 def _local_dates(start_ns: np.ndarray, offset_s: float, tz: TzLike) -> np.ndarray:
-    """The local calendar day (midnight, tz-naive ``datetime64[ns]``) of each start."""
-    if tz is None and not math.isnan(offset_s):
+    """The local calendar day (midnight, tz-naive ``datetime64[ns]``) of each start.
+
+    From the file's own UTC offset when it records one, else from ``tz`` (the machine's
+    time zone when ``None``).
+    """
+    if not math.isnan(offset_s):
         shifted = start_ns + int(offset_s) * _NS
         return shifted.astype("datetime64[ns]").astype("datetime64[D]").astype("datetime64[ns]")
     return local_dates(start_ns.tolist(), tz)

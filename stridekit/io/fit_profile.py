@@ -73,10 +73,14 @@ RECORD: Final = 20
 EVENT: Final = 21
 DEVICE_INFO: Final = 23
 ACTIVITY: Final = 34
+TIMESTAMP_CORRELATION: Final = 162
 SET: Final = 225
 
 TIMESTAMP: Final = 253
 """The field number of ``timestamp`` in every message that has one (``set`` excepted)."""
+RELATIVE_TIME_LIMIT: Final = 0x1000_0000
+"""``date_time`` values below this are seconds since the device powered on, not since the
+FIT epoch (FIT protocol, "date_time") [s]."""
 MESSAGE_INDEX: Final = 254
 
 
@@ -149,13 +153,18 @@ FIELDS: Final[dict[int, dict[str, Field]]] = {
         "distance": Field(5, 100.0),  # m
         "speed": Field(6, 1000.0),  # m/s
         "compressed_speed_distance": Field(8, array=True),  # 3 bytes, see fit._compressed
-        "temperature": Field(13),  # C
         "fractional_cadence": Field(53, 128.0),  # rpm
         "enhanced_speed": Field(73, 1000.0),  # m/s
         "enhanced_altitude": Field(78, 5.0, 500.0),  # m
         "step_length": Field(85, 10.0),  # mm
     },
     EVENT: {"timestamp": Field(TIMESTAMP), "event": Field(0), "event_type": Field(1)},
+    TIMESTAMP_CORRELATION: {
+        "timestamp": Field(TIMESTAMP),  # s since the FIT epoch, UTC
+        "fractional_timestamp": Field(0, 32768.0),  # s
+        "system_timestamp": Field(1),  # s since the device powered on
+        "fractional_system_timestamp": Field(2, 32768.0),  # s
+    },
     ACTIVITY: {
         "timestamp": Field(TIMESTAMP),
         "num_sessions": Field(1),
@@ -231,6 +240,13 @@ LAP_TRIGGER: Final[dict[int, str]] = {
     7: "session_end",
     8: "fitness_equipment",
 }
+
+TIMER_EVENT: Final = 0
+"""``event`` of the timer's start and stop events."""
+TIMER_START: Final = 0
+"""``event_type`` start."""
+TIMER_STOPS: Final = frozenset({1, 4, 8, 9})
+"""``event_type`` values that stop the timer: stop, stop_all, stop_disable, stop_disable_all."""
 
 SET_REST: Final = 0
 SET_ACTIVE: Final = 1
