@@ -17,6 +17,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from stridekit.analysis.classify import classify_log
 from stridekit.analysis.intervals import detect_all
 from stridekit.log import TrainingLog
 
@@ -109,10 +110,12 @@ def measure(log: TrainingLog, truth: pd.DataFrame) -> Accuracy:
     Parameters
     ----------
     log
-        The loaded log (its runs classified, ``warmup_s`` and ``cooldown_s`` filled).
+        The loaded log; its runs are classified afresh (:func:`classify_log`, with laps and
+        samples), whatever the loader did.
     truth
         :func:`read_truth` of the same log.
     """
+    log = classify_log(log)
     runs = log.runs.set_index("start_utc")
     truth = truth.set_index("start_utc")
     both = truth.index.intersection(runs.index)

@@ -541,6 +541,8 @@ def _regular_sets(k: IntArray, t_a: FloatArray, t_b: FloatArray, n_sessions: int
     gap_prev = np.concatenate(([np.inf], gap_next[:-1]))
     keep = (gap_next <= MAX_RECOVERY_S) | (gap_prev <= MAX_RECOVERY_S)
     k, t_a, t_b = k[keep], t_a[keep], t_b[keep]
+    if len(k) == 0:
+        return keep
     d = t_b - t_a
     same_next = np.concatenate((k[1:] == k[:-1], [False]))
     rec = np.where(same_next, np.concatenate((t_a[1:], [np.nan])) - t_b, np.nan)
@@ -852,7 +854,7 @@ def _lap_heart_rate(repeats: pd.DataFrame, samples: pd.DataFrame) -> pd.DataFram
     grid = build_grid(samples.loc[samples["session_id"].isin(ids)])
     pos = {str(s): i for i, s in enumerate(grid.ids)}
     k = repeats["session_id"].map(pos)
-    have = k.notna().to_numpy() & (grid.stop - grid.first)[k.fillna(0).astype(int)] > 0
+    have = k.notna().to_numpy() & ((grid.stop - grid.first)[k.fillna(0).astype(int)] > 0)
     out = repeats.copy()
     if not have.any():
         return out
