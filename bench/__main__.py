@@ -1,7 +1,7 @@
 """``make bench``: every benchmark, side by side with its peers, reported as ratios.
 
-Usage: ``python -m bench [dashboard] [readers]`` (default: all). Results are printed and
-written to ``bench/results/latest.json``.
+Usage: ``python -m bench [dashboard] [readers] [import]`` (default: all). Results are printed
+and written to ``bench/results/latest.json``.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench import dashboard, readers
+from bench import dashboard, import_log, readers
 
-SUITES = {"readers": readers.run, "dashboard": dashboard.run}
+SUITES = {"readers": readers.run, "dashboard": dashboard.run, "import": import_log.run}
 
 
 def main(argv: list[str]) -> int:
