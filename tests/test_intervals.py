@@ -54,9 +54,9 @@ def run_samples(
         speed[w] = v0 + (v1 - v0) * (t[w] - (c - 2)) / 4
     del target
     running = np.ones(n, dtype=bool)
-    for a, b in pauses or []:
-        running[int(a) : int(b)] = False
-        speed[int(a) : int(b)] = 0.0
+    for p0, p1 in pauses or []:
+        running[int(p0) : int(p1)] = False
+        speed[int(p0) : int(p1)] = 0.0
     recorded = np.maximum(speed + rng.normal(0, noise, n), 0.0)
     recorded[~running] = 0.0
     distance = np.concatenate(([0.0], np.cumsum(recorded[:-1])))
@@ -193,7 +193,10 @@ def test_warm_up_and_cool_down_of_a_steady_run() -> None:
     assert detect_all(plain).phases.iloc[0][["warmup_s", "cooldown_s"]].tolist() == [0, 0]
 
 
-def laps_frame(rows: list[tuple[str, float, float, float, str | None, str | None]]) -> pd.DataFrame:
+LapRow = tuple[str, float, float, float, str | None, str | None]
+
+
+def laps_frame(rows: list[LapRow]) -> pd.DataFrame:
     """Rows of (session_id, start_s, duration_s, distance_m, intensity, trigger)."""
     frame = pd.DataFrame(
         rows, columns=["session_id", "start_s", "duration_s", "distance_m", "intensity", "trigger"]
@@ -206,7 +209,7 @@ def laps_frame(rows: list[tuple[str, float, float, float, str | None, str | None
 
 
 def test_lap_roles_from_intensity_from_pace_and_for_auto_laps() -> None:
-    marked = [("m", 0, 600, 1300, "active", "manual")]
+    marked: list[LapRow] = [("m", 0, 600, 1300, "active", "manual")]
     t = 600.0
     for i in range(5):
         if i:
@@ -215,10 +218,15 @@ def test_lap_roles_from_intensity_from_pace_and_for_auto_laps() -> None:
         marked.append(("m", t, 45, 185, "active", "manual"))
         t += 45
     marked.append(("m", t, 500, 1050, "active", "manual"))
-    paced = [(s.replace("m", "p"), a, d, x, None, None) for s, a, d, x, _, _ in marked]
-    auto = [("a", 360.0 * i, 360, 1000, "active", "distance") for i in range(8)]
+    paced: list[LapRow] = [
+        (s.replace("m", "p"), a, d, x, None, None) for s, a, d, x, _, _ in marked
+    ]
+    auto: list[LapRow] = [("a", 360.0 * i, 360, 1000, "active", "distance") for i in range(8)]
     auto.append(("a", 2880, 200, 540, "active", "manual"))
-    zero = [("z", 0, 600, 1600, "active", "manual"), ("z", 600, 0, 0, "active", "manual")]
+    zero: list[LapRow] = [
+        ("z", 0, 600, 1600, "active", "manual"),
+        ("z", 600, 0, 0, "active", "manual"),
+    ]
     laps = laps_frame(marked + paced + auto + zero)
     roles = lap_roles(laps)
     schema.validate(roles, "laps")
@@ -251,7 +259,7 @@ def test_laps_without_speeds_marked_active_and_resting() -> None:
 def test_laps_mark_the_repeats_and_stream_fills_the_rest() -> None:
     a, planted = run_samples(intervals_plan(n=5, fast_s=45), session_id="m")
     b, planted_b = run_samples(intervals_plan(n=6), session_id="b", seed=8)
-    rows = [("m", 0, 600, 1300, "active", "manual")]
+    rows: list[LapRow] = [("m", 0, 600, 1300, "active", "manual")]
     for i, (s, e) in enumerate(planted):
         rows.append(("m", s, e - s, 185, "active", "manual"))
         nxt = planted[i + 1][0] if i + 1 < len(planted) else e + 480
