@@ -24,6 +24,7 @@ from stridekit.dashboard.upload import (
     KernelFolder,
     Upload,
     UploadPanel,
+    accepted,
     max_upload_bytes,
     remove_stale,
     report_html,
@@ -147,13 +148,31 @@ def test_names_become_harmless_base_names(raw: str, safe: str) -> None:
     assert safe_name(raw) == safe
 
 
-def test_accepted_names_ignore_case() -> None:
-    upload = Upload(receiver({}), max_bytes=MB, folder=KernelFolder())
-    try:
-        for name in ["A.FIT", "b.Fit.Gz", "c.gpx", "d.tcx.gz", "export.ZIP", "sets.csv"]:
-            assert upload.accept.lower().count(Path(name).suffix.lower()) >= 1
-    finally:
-        upload._folder.remove()  # type: ignore[union-attr]
+@pytest.mark.parametrize(
+    ("name", "ok"),
+    [
+        ("A.FIT", True),
+        ("b.Fit.Gz", True),
+        ("c.gpx", True),
+        ("d.tcx.gz", True),
+        ("export.ZIP", True),
+        ("sets.csv", True),
+        ("notes.gz", False),
+        ("run.fit.bak", False),
+    ],
+)
+def test_accepted_names_ignore_case(name: str, ok: bool) -> None:
+    assert accepted(name) is ok
+
+
+def test_a_size_just_over_the_cap_is_told_in_bytes(folder: KernelFolder) -> None:
+    upload = Upload(receiver({}), max_bytes=MB, folder=folder)
+    browser = Browser(upload)
+    assert browser.say("b1", "begin", files=[{"name": "a.gpx", "size": MB + 1}]) == "refused"
+    assert "a.gpx is 1,048,577 bytes: over the 1,048,576 bytes this server accepts" in (
+        upload.message
+    )
+    assert browser.say("b2", "begin", files=[{"name": "a.gpx", "size": MB}]) == "ready"
 
 
 def test_cap_comes_from_the_environment() -> None:

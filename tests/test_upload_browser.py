@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import need_fixtures
+from conftest import ROOT, need_fixtures
 from serving import Server, chart_data, free_port, launch, serve, wait_for_charts, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("voila")]
 
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 CAP_MB = 1
 CAP = CAP_MB * 2**20
 FIT = "fit/fr45_run_8laps_1km_autolap.fit"  # one run, 13 Mar 2021
@@ -57,6 +58,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         env={"STRIDEKIT_CACHE_DIR": str(root / "cache"), "TMPDIR": str(root / "tmp")},
     ) as running:
         yield Site(running, root / "tmp", files)
+    left = list((root / "tmp").glob("stridekit-upload-*"))
+    assert not left, f"kernels delete their upload folders when they end: {left}"
 
 
 @pytest.fixture(scope="module")
@@ -180,6 +183,8 @@ def test_fit_upload_redraws_the_overview_and_only_for_this_visitor(
     assert not kernel_files(site), "the upload's files are deleted once read"
     assert list(site.tmp.glob("stridekit-upload-*")), "the kernel's folder is in $TMPDIR"
     assert_clean(me)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    me.page.screenshot(path=str(ARTIFACTS / "overview-upload.png"), full_page=True)
 
     other = visit(browser, site)  # another visitor, another kernel: still the sample
     assert len(weeks(other.page)) >= 20
@@ -208,7 +213,8 @@ def test_just_under_the_cap_is_read_and_just_over_is_never_sent(browser: Any, si
     me = visit(browser, site)
     mark = len(me.frames)
     message = upload(me, site, "over.gpx")
-    assert "over.gpx is 1.0 MB: over the 1.0 MB this server accepts. Nothing was sent." in message
+    expected = "over.gpx is 1,048,577 bytes: over the 1,048,576 bytes this server accepts."
+    assert f"{expected} Nothing was sent." in message, message
     assert not [n for n in me.sent_since(mark) if n > BIG_FRAME], "no byte of the file left"
     assert len(weeks(me.page)) >= 20, "the page still shows the sample"
 

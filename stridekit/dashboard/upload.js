@@ -23,11 +23,7 @@ function accepted(name, suffixes) {
 
 // The first reason not to send `files`, or null when they may be sent.
 function refusal(files, model) {
-  const suffixes = model
-    .get("accept")
-    .split(",")
-    .map((s) => s.trim().toLowerCase())
-    .filter(Boolean);
+  const suffixes = model.get("suffixes").map((s) => s.toLowerCase());
   if (!files.length) return "No file was chosen. Choose one or more files to upload.";
   for (const file of files) {
     if (!accepted(file.name, suffixes)) {
@@ -42,14 +38,19 @@ function refusal(files, model) {
   const cap = model.get("max_bytes");
   const total = files.reduce((sum, f) => sum + f.size, 0);
   if (total > cap) {
+    let [size, limit] = [sizeText(total), sizeText(cap)];
+    if (size === limit) {
+      // rounding would hide the difference
+      [size, limit] = [total.toLocaleString("en") + " bytes", cap.toLocaleString("en") + " bytes"];
+    }
     const what =
       files.length === 1
-        ? files[0].name + " is " + sizeText(files[0].size)
-        : "these " + files.length + " files are " + sizeText(total) + " together";
+        ? files[0].name + " is " + size
+        : "these " + files.length + " files are " + size + " together";
     return (
       what +
       ": over the " +
-      sizeText(cap) +
+      limit +
       " this server accepts. Nothing was sent. Upload fewer files at a time, or run " +
       "stridekit on your own computer (stridekit serve YOUR_FOLDER) for larger logs."
     );

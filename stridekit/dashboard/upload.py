@@ -318,18 +318,20 @@ class Batch:
 
 
 def check_total(files: Sequence[Incoming], max_bytes: int) -> None:
-    """Refuse files whose sizes add up to more than ``max_bytes``, naming the largest."""
+    """Refuse files whose sizes add up to more than ``max_bytes``, saying by how much."""
     total = sum(f.size for f in files)
     if total <= max_bytes:
         return
-    big = max(files, key=lambda f: f.size)
+    size, cap = human_size(total), human_size(max_bytes)
+    if size == cap:  # rounding would hide the difference
+        size, cap = f"{total:,} bytes", f"{max_bytes:,} bytes"
     what = (
-        f"{big.name} is {human_size(big.size)}"
+        f"{files[0].name} is {size}"
         if len(files) == 1
-        else (f"these {len(files)} files are {human_size(total)} together")
+        else (f"these {len(files)} files are {size} together")
     )
     raise UploadRefused(
-        f"{what}: over the {human_size(max_bytes)} this server accepts. Nothing was sent. "
+        f"{what}: over the {cap} this server accepts. Nothing was sent. "
         "Upload fewer files at a time, or run stridekit on your own computer "
         "(stridekit serve YOUR_FOLDER) for larger logs."
     )
@@ -530,7 +532,8 @@ class Upload(anywidget.AnyWidget):
     """
 
     _esm = (Path(__file__).with_name("upload.js")).read_text(encoding="utf-8")
-    accept = traitlets.Unicode(",".join(ACCEPTED_SUFFIXES)).tag(sync=True)
+    accept = traitlets.Unicode(",".join((*ACCEPTED_SUFFIXES, ".gz"))).tag(sync=True)
+    suffixes = traitlets.List(traitlets.Unicode(), list(ACCEPTED_SUFFIXES)).tag(sync=True)
     max_bytes = traitlets.Int(200 * MB).tag(sync=True)
     chunk_bytes = traitlets.Int(CHUNK_BYTES).tag(sync=True)
     kinds = traitlets.Unicode(ACCEPTED_KINDS).tag(sync=True)
