@@ -21,7 +21,7 @@ from conftest import FIXTURES
 
 from stridekit import schema
 from stridekit.errors import LogFormatError, UnsafeInputError
-from stridekit.io.arrays import wgs84_steps
+from stridekit.io.arrays import MAX_RUN_SPEED_MPS, wgs84_steps
 from stridekit.io.gpx import TEMPERATURE_COLUMN, parse_gpx, read_gpx
 from stridekit.log import TrainingLog
 
@@ -181,11 +181,61 @@ def test_each_run_matches_gpxpy(fixtures: Path, name: str) -> None:
     assert samples["cadence_spm"].isna().all()  # none recorded
     assert samples[TEMPERATURE_COLUMN].isna().all()
     speed = samples["speed_mps"]
-    assert speed.notna().all() and (speed >= 0).all()
-    # A running pace; no maximum: three files hold bursts of bogus points a few ms apart that
-    # jump ~90 m and back (gpxpy counts them into length_2d too).
+    # Missing only at GPS jumps and where a run would be faster than any runner: a few files
+    # hold long stretches of jumps, or of doubled points whose length (gpxpy's too) is twice
+    # what was run.
+    assert speed.notna().mean() > 0.5
+    assert speed.dropna().between(0, MAX_RUN_SPEED_MPS).all()
     assert 1.0 < speed.median() < 6.0
     assert session["avg_speed_mps"] == pytest.approx(session["distance_m"] / session["moving_s"])
+
+
+# Three runs hold GPS jumps: positions 40-90 m apart recorded milliseconds apart.
+JUMPY = [
+    "556160e9-d74c-440c-b0af-363efb753430.gpx",
+    "7ff163c7-3486-434f-8201-e83ce7f675b6.gpx",
+    "9427f130-d6a8-4a0d-bf79-3e5f61d54bb4.gpx",
+]
+
+
+@pytest.mark.parametrize("name", JUMPY)
+def test_gps_jumps_count_in_distance_but_not_in_speed(fixtures: Path, name: str) -> None:
+    path = _year(fixtures, name)
+    ref = gpxpy.parse(_text(path))
+    points = [p for t in ref.tracks for s in t.segments for p in s.points]
+    steps = [
+        (a.distance_2d(b), (b.time - a.time).total_seconds()) for a, b in itertools.pairwise(points)
+    ]
+    jumps = [d for d, dt in steps if d > 40 and dt < 0.01]
+    assert jumps  # the file is what this test is about
+
+    log = read_gpx(path, tz="UTC")
+    # The contract: distance is the geodesic length of the track as recorded, jumps included.
+    assert log.sessions.loc[0, "distance_m"] == pytest.approx(
+        ref.length_2d(), rel=GPXPY_SPHERE_TOLERANCE
+    )
+    # The speed: none at the jumps' ends, and no spike (without this, up to 17-176 m/s).
+    speed = log.samples["speed_mps"]
+    assert 0 < speed.isna().sum() < len(speed) / 2
+    assert speed.max() < 3 * speed.median() < MAX_RUN_SPEED_MPS
+
+
+def test_a_runs_speeds_beyond_any_runner_are_missing() -> None:
+    # A point every 2 s, 5.6 m apart (2.8 m/s); one bogus point 111 m off, and later a
+    # stretch 100 m a step (50 m/s: no runner, GPS or car).
+    lons = [2 + 0.00005 * i for i in range(40)]
+    lons[10] += 0.001
+    for i in range(25, 40):
+        lons[i] = lons[24] + 0.0009 * (i - 24)
+    times = [f"2021-03-01T07:{2 * i // 60:02d}:{2 * i % 60:02d}Z" for i in range(40)]
+    points = "".join(_pt(1, lon, t) for lon, t in zip(lons, times, strict=True))
+    run = parse_gpx(_doc(points), tz="UTC").samples["speed_mps"]
+    assert run.iloc[9:12].isna().all()  # the jump's ends
+    assert run.iloc[25:].isna().all()
+    assert run.dropna().between(1.5, 3.0).all()  # the jump counts nothing: no spike
+    ride = parse_gpx(_doc(points, track="<type>cycling</type>"), tz="UTC").samples["speed_mps"]
+    assert ride.notna().all()
+    assert ride.max() == pytest.approx(50, rel=0.01)
 
 
 def test_distance_is_the_wgs84_geodesic_length(fixtures: Path) -> None:
@@ -488,6 +538,32 @@ def test_times_with_offsets_or_without_zone() -> None:
     log = parse_gpx(_doc(naive), tz="UTC")  # the GPX standard's times are UTC
     assert log.sessions.loc[0, "start_utc"] == pd.Timestamp("2021-03-01T07:00:00Z")
     assert log.samples["t_s"].tolist() == [0.0, 5.0]
+
+
+@pytest.mark.parametrize(
+    ("first", "tz", "day"),
+    [
+        # 01:30 at +02:00 is 23:30 UTC the day before: the file's own offset decides.
+        ("2021-05-01T01:30:00+02:00", "UTC", "2021-05-01"),
+        ("2021-05-01T01:30:00+02:00", "America/New_York", "2021-05-01"),
+        ("2021-05-01T01:30:00+0200", "Asia/Tokyo", "2021-05-01"),
+        ("2021-04-30T20:00:00.5-05:00", "Asia/Tokyo", "2021-04-30"),
+        ("2021-05-01T05:30:00+05:30", "UTC", "2021-05-01"),
+        # Z, a zero offset or no zone: the runner's time zone decides.
+        ("2021-04-30T23:30:00Z", "UTC", "2021-04-30"),
+        ("2021-04-30T23:30:00Z", "Asia/Tokyo", "2021-05-01"),
+        ("2021-04-30T23:30:00+00:00", "Asia/Tokyo", "2021-05-01"),
+        ("2021-04-30T23:30:00", "Asia/Tokyo", "2021-05-01"),
+    ],
+)
+def test_local_date_from_the_files_own_offset(first: str, tz: str, day: str) -> None:
+    later = "2021-05-01T23:59:00Z"
+    log = parse_gpx(_doc(_pt(1, 2, first) + _pt(1, 2.001, later)), tz=tz)
+    session = log.sessions.iloc[0]
+    start = pd.Timestamp(first)
+    start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+    assert session["start_utc"] == start
+    assert session["local_date"] == pd.Timestamp(day)
 
 
 def test_local_date_title_and_notes_from_the_file() -> None:

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.api.internals import create_dataframe_from_blocks
 
 from stridekit import schema
-from stridekit.io.common import TzLike, resolve_tz, session_key
+from stridekit.io.common import TzLike, resolve_tz
 
 SPEED_HALF_WINDOW_S: Final = 5.0
 """Half-width of the time window over which speed is derived from distance [s]."""
@@ -34,12 +37,21 @@ WGS84_F: Final = 1 / 298.257223563
 """Flattening of the WGS84 ellipsoid [-]."""
 LONG_STEP_M: Final = 10_000.0
 """Steps between points longer than this use Lambert's formula for long lines [m]."""
+MAX_RUN_SPEED_MPS: Final = 15.0
+"""Fastest speed a run's sample may have; faster ones are GPS errors, left missing [m/s].
+The fastest sprinters peak near 12.4 m/s."""
+GPS_JUMP_SLACK_M: Final = 5.0
+"""Position noise allowed on a step before it counts as a GPS jump in a run's speed [m]."""
 
 _NAN: Final = math.nan
 _E2: Final = WGS84_F * (2 - WGS84_F)
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_NS_PER_S: Final = 1_000_000_000
 _STR_DTYPE: Final = pd.api.types.pandas_dtype("str")
+_UTC_DTYPE: Final = pd.DatetimeTZDtype("ns", "UTC")
 _ARROW_STRINGS: Any = pd.arrays.ArrowStringArray  # its stubs lack the dtype argument
+_DATETIMES: Any = pd.arrays.DatetimeArray
+_OFFSET: Final = re.compile(r"\d:\d\d(?::\d\d(?:[.,]\d*)?)?\s*([+-])(\d\d):?(\d\d)?\s*$")
 
 
 # --------------------------------------------------------------------------- text
@@ -197,6 +209,33 @@ def parse_times(
     return ns, ok
 
 
+def utc_offset_s(text: str | None) -> float:
+    """The UTC offset an ISO 8601 time text is written in, when it names a non-zero one.
+
+    Parameters
+    ----------
+    text
+        A time such as ``2021-05-01T08:00:00+02:00`` (or ``None``).
+
+    Returns
+    -------
+    float
+        The offset east of UTC [s]; NaN for ``Z``, a zero offset, no zone or no time. A
+        zero offset is what writers that normalise times to UTC write, so it says nothing
+        about where the runner was.
+    """
+    if not text:
+        return _NAN
+    m = _OFFSET.search(text)
+    if m is None:
+        return _NAN
+    sign, hours, minutes = m.groups()
+    seconds = int(hours) * 3600 + int(minutes or 0) * 60
+    if seconds == 0 or seconds > 18 * 3600:
+        return _NAN
+    return float(-seconds if sign == "-" else seconds)
+
+
 # --------------------------------------------------------------------------- samples
 
 
@@ -317,7 +356,7 @@ def _lambert(phi1: np.ndarray, lam1: np.ndarray, phi2: np.ndarray, lam2: np.ndar
     return np.asarray(out, dtype=np.float64)
 
 
-def derived_speed(t_s: np.ndarray, dist: np.ndarray) -> np.ndarray:
+def derived_speed(t_s: np.ndarray, dist: np.ndarray, running: bool = False) -> np.ndarray:
     """Speed from distance over a centred window, robust to jitter and uneven sampling.
 
     Parameters
@@ -326,6 +365,12 @@ def derived_speed(t_s: np.ndarray, dist: np.ndarray) -> np.ndarray:
         Sample times, ascending [s].
     dist
         Cumulative distance [m], NaN where unknown.
+    running
+        Whether the session is a run. Then a step between two samples longer than
+        :data:`MAX_RUN_SPEED_MPS` allows over their time apart (plus
+        :data:`GPS_JUMP_SLACK_M`) is a GPS jump: it counts nothing towards the speed of
+        other samples (it still counts in ``dist``), the two samples at its ends have no
+        speed (NaN), and neither has any sample faster than :data:`MAX_RUN_SPEED_MPS`.
 
     Returns
     -------
@@ -339,6 +384,15 @@ def derived_speed(t_s: np.ndarray, dist: np.ndarray) -> np.ndarray:
     if valid.sum() < 2:
         return speed
     tv, dv = t_s[valid], np.maximum.accumulate(dist[valid])
+    at_jump = None
+    if running:
+        steps = np.diff(dv)
+        jumps = steps > MAX_RUN_SPEED_MPS * np.diff(tv) + GPS_JUMP_SLACK_M
+        if jumps.any():
+            steps[jumps] = 0.0
+            dv = np.concatenate([dv[:1], dv[0] + np.cumsum(steps)])
+            where = np.flatnonzero(valid)
+            at_jump = np.concatenate([where[:-1][jumps], where[1:][jumps]])
     inside = (t_s >= tv[0]) & (t_s <= tv[-1])
     lo_t = np.clip(t_s - SPEED_HALF_WINDOW_S, tv[0], tv[-1])
     hi_t = np.clip(t_s + SPEED_HALF_WINDOW_S, tv[0], tv[-1])
@@ -346,7 +400,30 @@ def derived_speed(t_s: np.ndarray, dist: np.ndarray) -> np.ndarray:
     moved = np.interp(hi_t, tv, dv) - np.interp(lo_t, tv, dv)
     with np.errstate(divide="ignore", invalid="ignore"):
         speed = np.where(inside & (span > 0), moved / span, _NAN)
-    return np.maximum(speed, 0.0)
+    speed = np.maximum(speed, 0.0)
+    if at_jump is not None:
+        speed[at_jump] = _NAN
+    return plausible_speed(speed, running)
+
+
+def plausible_speed(speed: np.ndarray, running: bool) -> np.ndarray:
+    """``speed`` with a run's impossible values (GPS jumps) missing.
+
+    Parameters
+    ----------
+    speed
+        Each sample's speed [m/s].
+    running
+        Whether the session is a run; other sports' speeds are kept as they are.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``speed``, NaN where a run's exceeds :data:`MAX_RUN_SPEED_MPS` [m/s].
+    """
+    if running and (speed > MAX_RUN_SPEED_MPS).any():
+        return np.where(speed > MAX_RUN_SPEED_MPS, _NAN, speed)
+    return speed
 
 
 def ascent(altitude: np.ndarray) -> float:
@@ -419,6 +496,23 @@ def weighted_mean(values: np.ndarray, weights: np.ndarray, keep: np.ndarray) -> 
 # --------------------------------------------------------------------------- tables
 
 
+def session_id_of(start_ns: int) -> str:
+    """The key of a recorded activity from its UTC start, ``YYYYMMDDTHHMMSSZ``.
+
+    Parameters
+    ----------
+    start_ns
+        The UTC start [ns since the epoch].
+
+    Returns
+    -------
+    str
+        The same key as :func:`stridekit.io.common.session_key` makes, without pandas.
+    """
+    text = str(np.datetime64(int(start_ns) // _NS_PER_S, "s"))  # YYYY-MM-DDTHH:MM:SS
+    return text.replace("-", "").replace(":", "") + "Z"
+
+
 def unique_keys(starts_ns: Sequence[int]) -> list[str]:
     """Session keys from start times; a repeated key gets ``-2``, ``-3`` ... appended.
 
@@ -435,13 +529,15 @@ def unique_keys(starts_ns: Sequence[int]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
     for ns in starts_ns:
-        key = session_key(pd.Timestamp(ns, unit="ns", tz="UTC"))
+        key = session_id_of(ns)
         seen[key] = seen.get(key, 0) + 1
         out.append(key if seen[key] == 1 else f"{key}-{seen[key]}")
     return out
 
 
-def local_dates(starts_ns: Sequence[int], tz: TzLike) -> np.ndarray:
+def local_dates(
+    starts_ns: Sequence[int], tz: TzLike, offsets_s: Sequence[float] | None = None
+) -> np.ndarray:
     """The local calendar day (midnight, tz-naive ``datetime64[ns]``) of each UTC start.
 
     Parameters
@@ -449,28 +545,61 @@ def local_dates(starts_ns: Sequence[int], tz: TzLike) -> np.ndarray:
     starts_ns
         The sessions' UTC starts [ns since the epoch].
     tz
-        The runner's time zone (IANA name or tzinfo); the machine's own when ``None``.
+        The runner's time zone (IANA name or tzinfo), for starts without an offset; the
+        machine's own when ``None``.
+    offsets_s
+        Each start's own UTC offset as the file records it [s], NaN where it records none;
+        ``None``: none does.
 
     Returns
     -------
     numpy.ndarray
-        ``datetime64[ns]``, one a start.
+        ``datetime64[ns]``, one a start: the day in the start's own offset where it has
+        one, else in ``tz``.
 
     Notes
     -----
     The same days as :func:`stridekit.io.common.local_dates`, computed with the standard
     library: a file has few sessions, and pandas' per-call overhead is far larger.
     """
-    zone = resolve_tz(tz)
-    days = [
-        (_EPOCH + dt.timedelta(microseconds=int(ns) // 1000)).astimezone(zone).date()
-        for ns in starts_ns
-    ]
+    zone: dt.tzinfo | None = None
+    days = []
+    for i, ns in enumerate(starts_ns):
+        offset = _NAN if offsets_s is None else offsets_s[i]
+        if math.isnan(offset):
+            zone = zone or resolve_tz(tz)
+            when = (_EPOCH + dt.timedelta(microseconds=int(ns) // 1000)).astimezone(zone)
+        else:
+            when = _EPOCH + dt.timedelta(microseconds=int(ns) // 1000 + int(offset * 1e6))
+        days.append(when.date())
     return np.array(days, dtype="datetime64[D]").astype("datetime64[ns]")
 
 
+def utc_times(ns: np.ndarray) -> Any:
+    """UTC nanoseconds as a pandas ``datetime64[ns, UTC]`` array, without a copy.
+
+    Parameters
+    ----------
+    ns
+        ``int64`` (or ``datetime64[ns]``) UTC times [ns since the epoch].
+
+    Returns
+    -------
+    pandas.arrays.DatetimeArray
+        Of dtype ``datetime64[ns, UTC]``.
+    """
+    m8 = np.asarray(ns).view("M8[ns]")
+    try:  # tens of times faster than the public localisation, which checks every value
+        return _DATETIMES._simple_new(m8, dtype=_UTC_DTYPE)
+    except (AttributeError, TypeError):  # pragma: no cover - a pandas without it
+        return pd.DatetimeIndex(m8).tz_localize("UTC").array
+
+
 def session_columns(
-    starts_ns: Sequence[int], sessions: Sequence[dict[str, Any]], tz: TzLike
+    starts_ns: Sequence[int],
+    sessions: Sequence[dict[str, Any]],
+    tz: TzLike,
+    offsets_s: Sequence[float] | None = None,
 ) -> dict[str, Any]:
     """The sessions table's columns: keys, UTC starts, local dates, then the sessions' values.
 
@@ -481,7 +610,11 @@ def session_columns(
     sessions
         Each session's other columns, the same names in each.
     tz
-        The runner's time zone for ``local_date``; the machine's own when ``None``.
+        The runner's time zone for ``local_date`` of starts without their own offset; the
+        machine's own when ``None``.
+    offsets_s
+        Each start's own UTC offset as recorded [s], NaN where none is; see
+        :func:`local_dates`.
 
     Returns
     -------
@@ -489,11 +622,10 @@ def session_columns(
         ``session_id``, ``start_utc``, ``local_date`` and the sessions' columns, as
         :func:`frame` takes them.
     """
-    start = pd.DatetimeIndex(np.array(starts_ns, dtype="datetime64[ns]")).tz_localize("UTC")
     columns: dict[str, Any] = {
         "session_id": unique_keys(starts_ns),
-        "start_utc": start,
-        "local_date": local_dates(starts_ns, tz),
+        "start_utc": utc_times(np.array(starts_ns, dtype=np.int64)),
+        "local_date": local_dates(starts_ns, tz, offsets_s),
     }
     for name in sessions[0]:
         columns[name] = [s[name] for s in sessions]
@@ -535,12 +667,36 @@ def stack(
         else:
             columns[name] = values[0] if len(values) == 1 else np.concatenate(values)
     if time_ns is not None:
-        stamps = np.concatenate(time_ns).astype("datetime64[ns]")
-        columns["time_utc"] = pd.DatetimeIndex(stamps).tz_localize("UTC")
+        stamps = time_ns[0] if len(time_ns) == 1 else np.concatenate(time_ns)
+        columns["time_utc"] = utc_times(np.asarray(stamps, dtype=np.int64))
     return columns
 
 
-def frame(table: str, values: dict[str, Any]) -> pd.DataFrame:
+class _Layout:
+    """Where each column of a table goes in the blocks of its frames (cached per table)."""
+
+    def __init__(self, table: str, extra: tuple[str, ...]) -> None:
+        spec = schema.TABLES[table]
+        names = [*spec, *(e for e in extra if e not in spec)]
+        dtypes = [spec[n].dtype if n in spec else "float64" for n in names]
+        self.columns = pd.Index(names)
+        self.floats = [n for n, d in zip(names, dtypes, strict=True) if d == "float64"]
+        self.ints = [n for n, d in zip(names, dtypes, strict=True) if d == "int64"]
+        self.float_at = np.array([names.index(n) for n in self.floats], dtype=np.intp)
+        self.int_at = np.array([names.index(n) for n in self.ints], dtype=np.intp)
+        self.others = [
+            (np.array([i], dtype=np.intp), n, d)
+            for i, (n, d) in enumerate(zip(names, dtypes, strict=True))
+            if d not in ("float64", "int64")
+        ]
+
+
+@cache
+def _layout(table: str, extra: tuple[str, ...]) -> _Layout:
+    return _Layout(table, extra)
+
+
+def frame(table: str, values: dict[str, Any], extra: Sequence[str] = ()) -> pd.DataFrame:
     """A frame of ``table`` with every schema column, in order, at its dtype.
 
     Parameters
@@ -549,35 +705,75 @@ def frame(table: str, values: dict[str, Any]) -> pd.DataFrame:
         A table of :mod:`stridekit.schema` (``sessions``, ``laps``, ``samples``, ``sets``).
     values
         Columns by name, all as long as ``session_id`` (which every table has); a column
-        missing here is missing (NaN or null) in the frame, and names not in the schema are
-        left out. String columns may be lists, object arrays or pandas ``str`` arrays.
+        missing here is missing (NaN or null) in the frame, and names not in the schema
+        (nor in ``extra``) are left out. String columns may be lists, object arrays or
+        pandas ``str`` arrays; time columns pandas arrays or indexes, or ``datetime64``.
+    extra
+        Names of ``float64`` columns of ``values`` to keep after the schema's own.
 
     Returns
     -------
     pandas.DataFrame
-        Built in one constructor call from whole columns already at the schema's dtypes,
-        so that :func:`stridekit.schema.conform` has nothing to do.
+        Built from whole columns already at the schema's dtypes, the ``float64`` ones in
+        one block, so that :func:`stridekit.schema.conform` has nothing to do.
     """
+    layout = _layout(table, tuple(extra))
     n = len(values["session_id"])
-    columns: dict[str, Any] = {}
-    for name, col in schema.TABLES[table].items():
-        value = values.get(name)
-        if col.dtype == "str":
-            if isinstance(value, pd.api.extensions.ExtensionArray):
-                columns[name] = value
-            else:
-                columns[name] = strings([None] * n if value is None else value)
-        elif value is None:
-            columns[name] = (
-                np.full(n, _NAN)
-                if col.dtype == "float64"
-                else pd.Series(None, index=pd.RangeIndex(n), dtype=col.dtype).array
-            )
-        elif col.dtype in ("float64", "int64"):
-            columns[name] = np.asarray(value, dtype=col.dtype)
-        else:
-            columns[name] = value
-    return pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False)
+    blocks: list[tuple[Any, np.ndarray]] = []
+    if layout.floats:
+        block = np.empty((len(layout.floats), n))
+        for i, name in enumerate(layout.floats):
+            value = values.get(name)
+            block[i] = _NAN if value is None else np.asarray(value, dtype=np.float64)
+        blocks.append((block, layout.float_at))
+    if layout.ints:
+        ints = np.zeros((len(layout.ints), n), dtype=np.int64)
+        for i, name in enumerate(layout.ints):
+            value = values.get(name)
+            if value is not None:
+                ints[i] = np.asarray(value, dtype=np.int64)
+        blocks.append((ints, layout.int_at))
+    for at, name, dtype in layout.others:
+        blocks.append((_column(values.get(name), dtype, n), at))
+    return create_dataframe_from_blocks(blocks, pd.RangeIndex(n), _fresh(layout.columns))
+
+
+def _fresh(index: pd.Index) -> pd.Index:
+    """A new index on ``index``'s values, with a cache of its own.
+
+    A view would share the cache, and with it a lookup engine that every later slice of
+    the columns (as :func:`stridekit.schema.conform` takes) would rebuild.
+    """
+    try:
+        return type(index)._simple_new(index._values, name=None)  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):  # pragma: no cover - a pandas without it
+        return pd.Index(index.array, copy=False)
+
+
+def _column(value: Any, dtype: str, n: int) -> Any:
+    """One column of a dtype other than ``float64`` and ``int64``, as its block takes it."""
+    if isinstance(value, (pd.Index, pd.Series)):
+        value = value.array
+    if dtype == "str":
+        if value is None:
+            return _ARROW_STRINGS(pa.nulls(n, pa.large_string()), dtype=_STR_DTYPE)
+        if isinstance(value, pd.api.extensions.ExtensionArray) and value.dtype == _STR_DTYPE:
+            return value
+        return strings(value)
+    if dtype == schema.UTC_DTYPE:
+        if value is None:
+            return utc_times(np.full(n, np.iinfo(np.int64).min, dtype=np.int64))
+        if isinstance(value, np.ndarray) and value.dtype.kind in "iuM":
+            return utc_times(value.astype("M8[ns]").view(np.int64))
+        return pd.array(value, dtype=_UTC_DTYPE)
+    if dtype == "datetime64[ns]":
+        if value is None:
+            return np.full((1, n), np.datetime64("NaT", "ns"))
+        if isinstance(value, np.ndarray):
+            return value.astype("datetime64[ns]").reshape(1, n)
+        return pd.array(value, dtype=dtype)
+    any_dtype: Any = pd.api.types.pandas_dtype(dtype)
+    return pd.array([None] * n if value is None else value, dtype=any_dtype)
 
 
 def strings(values: Any) -> Any:
@@ -624,7 +820,9 @@ def take_strings(values: Sequence[str], index: np.ndarray) -> Any:
 
 __all__ = [
     "ALTITUDE_SMOOTHING",
+    "GPS_JUMP_SLACK_M",
     "LONG_STEP_M",
+    "MAX_RUN_SPEED_MPS",
     "MAX_WEIGHT_GAP_S",
     "SPEED_HALF_WINDOW_S",
     "WGS84_A_M",
@@ -638,13 +836,17 @@ __all__ = [
     "local_dates",
     "number_table",
     "parse_times",
+    "plausible_speed",
     "session_columns",
+    "session_id_of",
     "stack",
     "strings",
     "take_strings",
     "texts_by_row",
     "track_distance",
     "unique_keys",
+    "utc_offset_s",
+    "utc_times",
     "weighted_mean",
     "weights",
     "wgs84_steps",

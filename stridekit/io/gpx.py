@@ -18,6 +18,9 @@ Conventions
   value. In other sports ``cad`` is crank revolutions and is not read.
 - Clock: a session's ``start_utc`` is its first point's time; ``samples.t_s`` counts
   seconds from it. Times without a zone are taken as UTC, as the GPX standard says.
+- Local date: ``sessions.local_date`` is the day of ``start_utc`` in the UTC offset the
+  first point's time is written in (``2021-05-01T08:00:00+02:00``), else (``Z``, a zero
+  offset, no zone) in the time zone the runner passes as ``tz``.
 - Distance: ``samples.distance_m`` is the cumulative geodesic length of the track on the
   WGS84 ellipsoid (see :func:`stridekit.io.arrays.wgs84_steps`), not counting the gaps
   between segments; ``sessions.distance_m`` is its total. This is ``gpxpy``'s
@@ -46,16 +49,19 @@ from stridekit.errors import LogFormatError
 from stridekit.io import safety
 from stridekit.io.arrays import (
     LONG_STEP_M,
+    MAX_RUN_SPEED_MPS,
     ascent,
     derived_speed,
     frame,
     in_time_order,
     number_table,
     parse_times,
+    plausible_speed,
     session_columns,
     stack,
     texts_by_row,
     track_distance,
+    utc_offset_s,
     weighted_mean,
     weights,
 )
@@ -80,8 +86,8 @@ def read_gpx(path: str | os.PathLike[str], *, tz: TzLike = None) -> TrainingLog:
     path
         The ``.gpx`` or ``.gpx.gz`` file; gzip is recognised by its content, not its name.
     tz
-        The runner's time zone for ``sessions.local_date`` (IANA name or tzinfo); the
-        machine's own when ``None``.
+        The runner's time zone for ``sessions.local_date`` of tracks whose times carry no
+        UTC offset of their own (IANA name or tzinfo); the machine's own when ``None``.
 
     Returns
     -------
@@ -110,7 +116,8 @@ def parse_gpx(data: bytes, *, source: str = "<bytes>", tz: TzLike = None) -> Tra
     source
         Where the bytes came from: the ``sessions.source`` value and the name in messages.
     tz
-        The runner's time zone for ``sessions.local_date``; the machine's own when ``None``.
+        The runner's time zone for ``sessions.local_date`` of tracks whose times carry no
+        UTC offset of their own; the machine's own when ``None``.
 
     Returns
     -------
@@ -121,9 +128,16 @@ def parse_gpx(data: bytes, *, source: str = "<bytes>", tz: TzLike = None) -> Tra
         to the last [s]; ``moving_s`` the same less the gaps between segments [s];
         ``avg_hr_bpm`` and ``avg_cadence_spm`` time-weighted means of the samples;
         ``ascent_m`` the sum of rises of the lightly smoothed ``<ele>`` [m]; ``title`` the
-        track's ``<name>`` (else the file's); ``notes`` its ``<desc>`` (else the file's).
-        Samples: ``speed_mps`` is the recorded ``speed`` where there is one, else the
-        distance covered over a window of ±5 s within the segment [m/s]; ``cadence_spm``
+        track's ``<name>`` (else the file's); ``notes`` its ``<desc>`` (else the file's);
+        ``local_date`` the start's day in the offset its time is written in, else in
+        ``tz``. Samples: ``distance_m`` is the geodesic length so far, GPS jumps included
+        (as ``gpxpy`` measures it) [m]; ``speed_mps`` is the recorded ``speed`` where there
+        is one, else the distance covered over a window of ±5 s within the segment [m/s].
+        In a run, a step longer than :data:`MAX_RUN_SPEED_MPS` (15 m/s) allows, give or
+        take 5 m, is a GPS jump (such as positions 90 m apart recorded milliseconds apart):
+        it counts nothing towards the other samples' speed, the samples at its two ends
+        have none (NaN), and no speed is above 15 m/s (faster ones are NaN: no runner is
+        that fast); ``step_m`` is missing where the speed is [m]; ``cadence_spm``
         twice the recorded strides per minute [steps/min]; ``temperature_c`` the recorded
         temperature [°C]; points without a ``<time>`` are left out.
 
@@ -295,6 +309,7 @@ class _Part:
     """The tables of one track, before the session key is final."""
 
     start_ns: int
+    offset_s: float  # the UTC offset the first point's time is written in [s], else NaN
     session: dict[str, Any]
     samples: dict[str, np.ndarray]
     time_ns: np.ndarray
@@ -317,6 +332,8 @@ def _build(
     t_ns, ok = parse_times(times)
     if not ok.any():
         return None
+    first = int(np.flatnonzero(ok)[np.argmin(t_ns[ok])])
+    offset_s = utc_offset_s(times[first].as_py())
     t_ns, cols = in_time_order(t_ns, ok, {**cols, "segment": segment})
     segment = cols.pop("segment")
     start_ns = int(t_ns[0])
@@ -324,7 +341,7 @@ def _build(
     sport = _sport(track.type)
     samples, moving = _samples(t_s, cols, segment, sport == "run")
     session = _session(track, sport, samples, moving, file_name, file_desc, source)
-    return _Part(start_ns, session, samples, t_ns)
+    return _Part(start_ns, offset_s, session, samples, t_ns)
 
 
 def _segment_bounds(segment: np.ndarray) -> np.ndarray:
@@ -343,9 +360,10 @@ def _samples(
     speed = cols["speed"]
     if np.isnan(speed).any():
         derived = np.concatenate(
-            [derived_speed(t_s[a:b], dist[a:b]) for a, b in itertools.pairwise(bounds)]
+            [derived_speed(t_s[a:b], dist[a:b], running) for a, b in itertools.pairwise(bounds)]
         )
         speed = np.where(np.isnan(speed), derived, speed)
+    speed = plausible_speed(speed, running)
     moving = float(sum(t_s[b - 1] - t_s[a] for a, b in itertools.pairwise(bounds)))
     cadence = 2.0 * cols["cad"] if running else np.full(len(t_s), _NAN)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -408,14 +426,15 @@ def _session(
 def _assemble(parts: list[_Part], *, raw_count: int, source: str, tz: TzLike) -> TrainingLog:
     # Frames are built in one constructor call each, from whole columns already at the
     # schema's dtypes and in its order, so TrainingLog's schema.conform has nothing to do.
-    session_cols = session_columns([p.start_ns for p in parts], [p.session for p in parts], tz)
+    session_cols = session_columns(
+        [p.start_ns for p in parts], [p.session for p in parts], tz, [p.offset_s for p in parts]
+    )
     ids = session_cols["session_id"]
     lengths = [len(p.time_ns) for p in parts]
     time_ns = [p.time_ns for p in parts]
     samples_cols = stack([p.samples for p in parts], ids, lengths, time_ns)
     sessions = frame("sessions", session_cols)
-    samples = frame("samples", samples_cols)
-    samples[TEMPERATURE_COLUMN] = np.asarray(samples_cols[TEMPERATURE_COLUMN], dtype=np.float64)
+    samples = frame("samples", samples_cols, extra=(TEMPERATURE_COLUMN,))
     laps = schema.empty("laps")
     skipped = raw_count - len(parts)
     entry = ReportEntry(
@@ -432,4 +451,4 @@ def _assemble(parts: list[_Part], *, raw_count: int, source: str, tz: TzLike) ->
     return TrainingLog(sessions=sessions, laps=laps, samples=samples, report=ImportReport([entry]))
 
 
-__all__ = ["LONG_STEP_M", "TEMPERATURE_COLUMN", "parse_gpx", "read_gpx"]
+__all__ = ["LONG_STEP_M", "MAX_RUN_SPEED_MPS", "TEMPERATURE_COLUMN", "parse_gpx", "read_gpx"]
