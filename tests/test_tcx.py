@@ -294,6 +294,58 @@ def test_geodesic_distance_when_none_is_recorded(fixtures: Path) -> None:
     assert derived.sessions.loc[0, "distance_m"] == pytest.approx(4689.2, abs=0.05)
 
 
+def test_a_gps_jump_makes_no_speed_spike(fixtures: Path) -> None:
+    text = _tcx(fixtures, GARMIN).read_text(encoding="utf-8")
+    stripped = re.sub(r"\n {12}<DistanceMeters>[^<]*</DistanceMeters>", "", text)
+    lats = list(re.finditer(r"<LatitudeDegrees>([^<]*)</LatitudeDegrees>", stripped))
+    jump = lats[200]  # one position 0.002 degrees (222 m) north: a GPS jump and back
+    moved = f"<LatitudeDegrees>{float(jump.group(1)) + 0.002}</LatitudeDegrees>"
+    jumpy = stripped[: jump.start()] + moved + stripped[jump.end() :]
+    plain = parse_tcx(stripped.encode(), tz="UTC").samples
+    log = parse_tcx(jumpy.encode(), tz="UTC")
+    s = log.samples
+    # Distance keeps the jump (222 m there and back, less the steps it replaces); speed not.
+    assert s["distance_m"].iloc[-1] - plain["distance_m"].iloc[-1] > 400
+    assert s["speed_mps"].iloc[199:202].isna().all()
+    assert s["speed_mps"].max() <= plain["speed_mps"].max() + 0.01
+    assert s["speed_mps"].notna().sum() >= len(s) - 3
+
+
+def test_recorded_speeds_beyond_any_runner_are_missing(fixtures: Path) -> None:
+    text = _tcx(fixtures, RUNPANDAS).read_text(encoding="utf-8")
+    speeds = list(re.finditer(r"<Speed>([^<]*)</Speed>", text))
+    fast = speeds[500]
+    data = (text[: fast.start()] + "<Speed>40.0</Speed>" + text[fast.end() :]).encode()
+    s = parse_tcx(data, tz="UTC").samples["speed_mps"]
+    assert np.isnan(s.iloc[500])
+    assert s.drop(500).notna().all()
+    cycling = data.replace(b'Sport="Running"', b'Sport="Biking"')
+    assert parse_tcx(cycling, tz="UTC").samples["speed_mps"].iloc[500] == 40.0
+
+
+@pytest.mark.parametrize(
+    ("start", "tz", "day"),
+    [
+        ("2021-05-01T01:30:00+02:00", "UTC", "2021-05-01"),  # 23:30 UTC the day before
+        ("2021-05-01T01:30:00+02:00", "America/New_York", "2021-05-01"),
+        ("2021-04-30T20:00:00-05:00", "Asia/Tokyo", "2021-04-30"),
+        ("2021-04-30T23:30:00Z", "UTC", "2021-04-30"),
+        ("2021-04-30T23:30:00Z", "Asia/Tokyo", "2021-05-01"),
+        ("2021-04-30T23:30:00+00:00", "Asia/Tokyo", "2021-05-01"),
+    ],
+)
+def test_local_date_from_the_files_own_offset(start: str, tz: str, day: str) -> None:
+    data = (
+        "<TrainingCenterDatabase><Activities><Activity Sport='Running'>"
+        f"<Id>{start}</Id><Lap StartTime='{start}'><TotalTimeSeconds>60</TotalTimeSeconds>"
+        f"<Track><Trackpoint><Time>{start}</Time></Trackpoint></Track></Lap>"
+        "</Activity></Activities></TrainingCenterDatabase>"
+    ).encode()
+    session = parse_tcx(data, tz=tz).sessions.iloc[0]
+    assert session["start_utc"] == pd.Timestamp(start).tz_convert("UTC")
+    assert session["local_date"] == pd.Timestamp(day)
+
+
 def test_no_activity_is_an_error(tmp_path: Path) -> None:
     course = tmp_path / "course.tcx"
     course.write_bytes(

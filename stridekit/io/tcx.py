@@ -12,6 +12,11 @@ Conventions
   recorded value. In other sports ``Cadence`` is crank revolutions and is not read.
 - Clock: a session's ``start_utc`` is the earlier of the Activity ``Id`` and the first lap's
   ``StartTime``; ``samples.t_s`` and ``laps.start_s`` count seconds from it.
+- Local date: ``sessions.local_date`` is the day of ``start_utc`` in the UTC offset the
+  activity's times are written in (``2021-05-01T08:00:00+02:00``: the first of the ``Id``,
+  the first lap's ``StartTime`` and the first trackpoint's ``Time`` with a non-zero
+  offset), else (``Z``, a zero offset, no zone) in the time zone the runner passes as
+  ``tz``.
 - Distance: ``sessions.distance_m`` is the sum of the laps' ``DistanceMeters`` as recorded
   (other modules rely on this); samples keep the trackpoints' ``DistanceMeters``, or the
   cumulative geodesic distance on the WGS84 ellipsoid between positions when a file records
@@ -39,10 +44,12 @@ from stridekit.io.arrays import (
     in_time_order,
     number_table,
     parse_times,
+    plausible_speed,
     session_columns,
     stack,
     texts_by_row,
     track_distance,
+    utc_offset_s,
     weighted_mean,
     weights,
 )
@@ -64,8 +71,8 @@ def read_tcx(path: str | os.PathLike[str], *, tz: TzLike = None) -> TrainingLog:
     path
         The ``.tcx`` or ``.tcx.gz`` file; gzip is recognised by its content, not its name.
     tz
-        The runner's time zone for ``sessions.local_date`` (IANA name or tzinfo); the
-        machine's own when ``None``.
+        The runner's time zone for ``sessions.local_date`` of activities whose times carry
+        no UTC offset of their own (IANA name or tzinfo); the machine's own when ``None``.
 
     Returns
     -------
@@ -93,7 +100,8 @@ def parse_tcx(data: bytes, *, source: str = "<bytes>", tz: TzLike = None) -> Tra
     source
         Where the bytes came from: the ``sessions.source`` value and the name in messages.
     tz
-        The runner's time zone for ``sessions.local_date``; the machine's own when ``None``.
+        The runner's time zone for ``sessions.local_date`` of activities whose times carry
+        no UTC offset of their own; the machine's own when ``None``.
 
     Returns
     -------
@@ -104,10 +112,17 @@ def parse_tcx(data: bytes, *, source: str = "<bytes>", tz: TzLike = None) -> Tra
         last trackpoint or the end of the last lap, whichever is later (at least
         ``moving_s``); ``avg_hr_bpm`` and ``avg_cadence_spm`` the laps' values weighted by lap
         time when every lap has one, else time-weighted means of the samples;
-        ``ascent_m`` the sum of rises of the lightly smoothed altitude. Samples:
-        ``speed_mps`` is the ``TPX`` ``Speed`` where recorded, else the distance covered over
-        a window of ±:data:`stridekit.io.arrays.SPEED_HALF_WINDOW_S` seconds; ``cadence_spm``
-        is twice the recorded strides per minute; trackpoints without a ``Time`` are left out.
+        ``ascent_m`` the sum of rises of the lightly smoothed altitude; ``local_date`` the
+        start's day in the UTC offset the activity's times are written in, else in ``tz``.
+        Samples: ``speed_mps`` is the ``TPX`` ``Speed`` where recorded, else the distance
+        covered over a window of ±:data:`stridekit.io.arrays.SPEED_HALF_WINDOW_S` seconds
+        [m/s]; in a run, a step longer than
+        :data:`stridekit.io.arrays.MAX_RUN_SPEED_MPS` (15 m/s) allows, give or take 5 m, is
+        a GPS jump that counts nothing towards the other samples' speed, the samples at its
+        two ends have none (NaN), and no speed is above 15 m/s (faster ones, recorded or
+        derived, are NaN: no runner is that fast); ``distance_m`` keeps the jumps;
+        ``cadence_spm`` is twice the recorded strides per minute; trackpoints without a
+        ``Time`` are left out.
 
     Raises
     ------
@@ -332,6 +347,7 @@ class _Part:
     """The tables of one activity, before the session key is final."""
 
     start_ns: int
+    offset_s: float  # the UTC offset the activity's times are written in [s], else NaN
     session: dict[str, Any]
     laps: dict[str, Any]
     samples: dict[str, np.ndarray]
@@ -361,6 +377,10 @@ def _build(act: _RawActivity, source: str) -> _Part | None:
     if not candidates:
         return None
     start_ns = min(candidates)
+    first_point = times[int(np.argmax(ok))].as_py() if ok.any() else None
+    offsets = [utc_offset_s(t) for t in (act.id, act.laps[0].start if act.laps else None)]
+    offsets.append(utc_offset_s(first_point))
+    offset_s = next((o for o in offsets if not math.isnan(o)), _NAN)
 
     # Each lap's first sample, as an index into the kept samples (for laps without StartTime).
     kept_before = np.concatenate([[0], np.cumsum(ok)])
@@ -374,7 +394,7 @@ def _build(act: _RawActivity, source: str) -> _Part | None:
     if not len(t_s) and not act.laps:
         return None
     session = _session(act, samples, laps, start_ns, source)
-    return _Part(start_ns, session, laps, samples, t_ns)
+    return _Part(start_ns, offset_s, session, laps, samples, t_ns)
 
 
 def _samples(t_s: np.ndarray, cols: dict[str, np.ndarray], running: bool) -> dict[str, Any]:
@@ -384,7 +404,8 @@ def _samples(t_s: np.ndarray, cols: dict[str, np.ndarray], running: bool) -> dic
         dist = track_distance(lat, lon)
     speed = cols["speed"]
     if np.isnan(speed).any():
-        speed = np.where(np.isnan(speed), derived_speed(t_s, dist), speed)
+        speed = np.where(np.isnan(speed), derived_speed(t_s, dist, running), speed)
+    speed = plausible_speed(speed, running)
     strides = np.where(np.isnan(cols["runcad"]), cols["cad"] if running else _NAN, cols["runcad"])
     cadence = 2.0 * strides
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -506,7 +527,9 @@ def _session(
 def _assemble(parts: list[_Part], *, raw_count: int, source: str, tz: TzLike) -> TrainingLog:
     # Every frame is built in one constructor call, from whole columns already at the
     # schema's dtypes and in its order, so TrainingLog's schema.conform has nothing to do.
-    session_cols = session_columns([p.start_ns for p in parts], [p.session for p in parts], tz)
+    session_cols = session_columns(
+        [p.start_ns for p in parts], [p.session for p in parts], tz, [p.offset_s for p in parts]
+    )
     ids = session_cols["session_id"]
     lap_counts = [len(p.laps["lap_index"]) for p in parts]
     lengths = [len(p.time_ns) for p in parts]
