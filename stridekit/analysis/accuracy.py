@@ -3,8 +3,7 @@
 The bundled sample runner's ``truth.json`` lists, for every run, its kind, focus, warm-up,
 cool-down and the wall-clock boundaries of each fast repeat. :func:`measure` compares
 stridekit's classification and its stream-only interval detection (the laps hidden) with
-it; ``python -m stridekit.analysis.accuracy`` prints the numbers published in
-``docs/analysis.md``.
+it; ``python -m bench.analysis`` prints the numbers published in ``docs/analysis.md``.
 """
 
 from __future__ import annotations
@@ -183,17 +182,3 @@ def measure(log: TrainingLog, truth: pd.DataFrame) -> Accuracy:
         else float("nan"),
         wrong_kinds=wrong,
     )
-
-
-def main() -> None:  # pragma: no cover - a command-line helper
-    """Print the sample runner's accuracy numbers."""
-    import stridekit
-    from stridekit.paths import sample_dir
-
-    result = measure(stridekit.load_log(sample_dir()), read_truth(sample_dir()))
-    for key, value in result.as_dict().items():
-        print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

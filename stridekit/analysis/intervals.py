@@ -426,7 +426,6 @@ def detect_all(samples: pd.DataFrame) -> Detection:
     grid = build_grid(samples)
     sums = _sums(grid.speed)
     s5 = smooth(grid.speed, 2, sums)
-    s3 = smooth(grid.speed, 1, sums)
     running = s5 > 1.0
     easy, top = _quantiles(grid, s5, running, (0.5, 0.99))
     candidate = (top >= MIN_CONTRAST * 1.1 * easy) & (top - easy >= MIN_GAIN_MPS * 1.2)
@@ -436,13 +435,13 @@ def detect_all(samples: pd.DataFrame) -> Detection:
     lo = np.where(valid, (easy + 0.45 * (top - easy))[cell] if len(easy) else 0, np.inf)
     on = _hysteresis(s5, hi, lo)
     a, b = _stretches(on)
-    k, t_a, t_b = _refine(grid, s3, a, b, easy)
+    k, t_a, t_b = _refine(grid, sums, a, b, easy)
     repeats = _repeat_table(grid, k, t_a, t_b)
     effort = _heart_rate_follows(repeats)
     if not effort.all():
         k, t_a, t_b = k[effort], t_a[effort], t_b[effort]
         repeats = _repeat_table(grid, k, t_a, t_b)
-    phases = _phases(grid, s3, easy, top, k, t_a, t_b)
+    phases = _phases(grid, s5, easy, top, k, t_a, t_b)
     return Detection(repeats=repeats, phases=phases)
 
 
@@ -490,7 +489,11 @@ _W: Final = 12
 
 
 def _refine(
-    grid: Grid, s3: FloatArray, a: IntArray, b: IntArray, easy: FloatArray
+    grid: Grid,
+    sums: tuple[FloatArray, IntArray],
+    a: IntArray,
+    b: IntArray,
+    easy: FloatArray,
 ) -> tuple[IntArray, FloatArray, FloatArray]:
     """Exact boundaries of the candidate stretches ``[a, b)``, and the filters.
 
@@ -501,7 +504,7 @@ def _refine(
         return empty
     k = grid.session[a]
     first, stop = grid.first[k], grid.stop[k]
-    c, cnt = _sums(s3)
+    c, cnt = sums
     long = (b - a) > 6
     fast = _window_mean(c, cnt, np.where(long, a + 2, a), np.where(long, b - 2, b))
     same_prev = np.concatenate(([False], k[1:] == k[:-1]))
@@ -514,8 +517,8 @@ def _refine(
     post = _window_mean(c, cnt, post_lo, np.minimum(b + 40, next_a))
     pre = np.where(np.isfinite(pre), pre, easy[k])
     post = np.where(np.isfinite(post), post, easy[k])
-    t_a = _crossing(grid, s3, k, a, (pre + fast) / 2, rising=True)
-    t_b = _crossing(grid, s3, k, b - 1, (post + fast) / 2, rising=False)
+    t_a = _crossing(grid, sums, k, a, (pre + fast) / 2, rising=True)
+    t_b = _crossing(grid, sums, k, b - 1, (post + fast) / 2, rising=False)
     duration = t_b - t_a
     keep = (
         np.isfinite(fast)
@@ -567,12 +570,21 @@ def _group_cv(k: IntArray, x: FloatArray, n: int) -> FloatArray:
 
 
 def _crossing(
-    grid: Grid, s3: FloatArray, k: IntArray, at: IntArray, level: FloatArray, *, rising: bool
+    grid: Grid,
+    sums: tuple[FloatArray, IntArray],
+    k: IntArray,
+    at: IntArray,
+    level: FloatArray,
+    *,
+    rising: bool,
 ) -> FloatArray:
-    """Time [s] where ``s3`` crosses ``level`` nearest to cell ``at`` (one per candidate)."""
+    """Time [s] where the 3 s average speed crosses ``level`` nearest to cell ``at`` (one
+    per candidate), from the running sums of the speed."""
     offsets = np.arange(-_W, _W + 1)
     idx = np.clip(at[:, None] + offsets, grid.first[k][:, None], grid.stop[k][:, None] - 1)
-    x = s3[idx]
+    c, cnt = sums
+    count = cnt[idx + 2] - cnt[idx - 1]
+    x = np.divide(c[idx + 2] - c[idx - 1], count, out=np.full(idx.shape, np.nan), where=count > 0)
     above = x >= level[:, None]
     hit = (~above[:, :-1] & above[:, 1:]) if rising else (above[:, :-1] & ~above[:, 1:])
     hit &= idx[:, 1:] > idx[:, :-1]
@@ -599,15 +611,20 @@ def _repeat_table(grid: Grid, k: IntArray, t_a: FloatArray, t_b: FloatArray) -> 
     ia = grid.first[k] + np.ceil(t_a - grid.t0[k]).astype(np.int64)
     ib = grid.first[k] + np.floor(t_b - grid.t0[k]).astype(np.int64) + 1
     ib = np.maximum(ib, ia + 1)
-    c, cnt = _sums(grid.hr)
-    avg_hr = _window_mean(c, cnt, ia, ib)
-    hr = np.where(np.isfinite(grid.hr), grid.hr, -np.inf)
-    bounds = np.empty(2 * n, dtype=np.int64)
-    bounds[0::2], bounds[1::2] = ia, ib
-    peak = np.maximum.reduceat(hr, bounds)[0::2] if len(hr) else np.full(n, -np.inf)
-    max_hr = np.where(np.isfinite(peak), peak, np.nan)
-    end_window = np.clip(ib[:, None] + np.arange(-5, 10), 0, len(hr) - 1)
-    start_window = np.clip(ia[:, None] + np.arange(-10, 3), 0, len(hr) - 1)
+    # heart rate inside each repeat: gather just the repeats' cells
+    lengths = ib - ia
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    cells = np.repeat(ia - starts, lengths) + np.arange(int(lengths.sum()))
+    inside = grid.hr[cells]
+    ok = np.isfinite(inside)
+    beats = np.add.reduceat(np.where(ok, inside, 0.0), starts)
+    count = np.add.reduceat(ok.astype(np.int64), starts)
+    avg_hr = np.divide(beats, count, out=np.full(n, np.nan), where=count > 0)
+    peak = np.maximum.reduceat(np.where(ok, inside, -np.inf), starts)
+    max_hr = np.where(count > 0, peak, np.nan)
+    last = len(grid.hr) - 1
+    end_window = np.clip(ib[:, None] + np.arange(-5, 10), 0, last)
+    start_window = np.clip(ia[:, None] + np.arange(-10, 3), 0, last)
     with np.errstate(all="ignore"):
         hr_end = _nan_reduce(grid.hr[end_window], np.max)
         hr_start = _nan_reduce(grid.hr[start_window], np.min)
@@ -654,7 +671,7 @@ def _nan_reduce(x: npt.NDArray[np.float64], how: object) -> FloatArray:
 
 def _phases(
     grid: Grid,
-    s3: FloatArray,
+    s5: FloatArray,
     easy: FloatArray,
     top: FloatArray,
     k: IntArray,
@@ -665,9 +682,7 @@ def _phases(
     n_sessions = len(grid.ids)
     n_cells = grid.stop - grid.first
     t_end = grid.t0 + n_cells - 1
-    cell = np.maximum(grid.session, 0)
-    inside = grid.session >= 0
-    paused = np.bincount(cell[inside], weights=grid.stopped[inside], minlength=n_sessions)
+    paused = _segment_sums(grid.stopped, grid.first, grid.stop)
     count = np.bincount(k, minlength=n_sessions)
 
     # runs with repeats: before the first and after the last
@@ -683,7 +698,7 @@ def _phases(
     cool_rep = t_end - last_b
 
     # runs without: the slow start and slow end
-    warm_slow, cool_slow = _slow_ends(grid, s3)
+    warm_slow, cool_slow = _slow_ends(grid, s5)
     warm = np.where(count > 0, warm_rep, warm_slow)
     cool = np.where(count > 0, cool_rep, cool_slow)
     usable = grid.has_speed & (n_cells >= 60)
@@ -696,10 +711,9 @@ def _phases(
     main_v = np.full(n_sessions, np.nan)
     if len(kk):
         dist = grid.at(kk, main_b[kk], grid.dist) - grid.at(kk, main_a[kk], grid.dist)
-        stopped_sum = np.concatenate(([0], np.cumsum(grid.stopped)))
         ia = grid.first[kk] + warm[kk].astype(np.int64)
-        ib = grid.stop[kk] - cool[kk].astype(np.int64)
-        moving = (main_b[kk] - main_a[kk]) - (stopped_sum[ib] - stopped_sum[ia])
+        ib = np.maximum(grid.stop[kk] - cool[kk].astype(np.int64), ia)
+        moving = (main_b[kk] - main_a[kk]) - _segment_sums(grid.stopped, ia, ib)
         main_v[kk] = np.divide(dist, moving, out=np.full(len(kk), np.nan), where=moving > 0)
     missing = np.full(n_sessions, "", dtype=object)
     for mask, note in (
@@ -727,7 +741,17 @@ def _phases(
     )
 
 
-def _slow_ends(grid: Grid, s3: FloatArray) -> tuple[FloatArray, FloatArray]:
+def _segment_sums(x: BoolArray | FloatArray, a: IntArray, b: IntArray) -> FloatArray:
+    """Sum of ``x`` over each ``[a, b)`` (the segments in order, not overlapping)."""
+    if len(a) == 0:
+        return np.zeros(0)
+    bounds = np.empty(2 * len(a), dtype=np.int64)
+    bounds[0::2], bounds[1::2] = a, b
+    sums = np.add.reduceat(x, np.minimum(bounds, len(x) - 1), dtype=np.float64)[0::2]
+    return np.where(b > a, sums, 0.0)
+
+
+def _slow_ends(grid: Grid, s5: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Length [s] of the slow start and of the slow end of every session.
 
     The main level is the median speed of the session's middle half; the warm-up ends where
@@ -740,7 +764,7 @@ def _slow_ends(grid: Grid, s3: FloatArray) -> tuple[FloatArray, FloatArray]:
     cool = np.zeros(n_sessions)
     step = 5
     for k in range(n_sessions):
-        v = s3[grid.first[k] : grid.stop[k] : step]
+        v = s5[grid.first[k] : grid.stop[k] : step]
         still = grid.stopped[grid.first[k] : grid.stop[k] : step]
         n = len(v)
         if n * step < 2 * MIN_PHASE_S:
