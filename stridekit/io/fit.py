@@ -196,11 +196,6 @@ def _shift_tables(nbytes: int) -> tuple[np.ndarray, np.ndarray]:
 def fit_crc(data: bytes | memoryview) -> int:
     """FIT's CRC-16 of ``data`` (as the FIT SDK computes it), vectorised with numpy.
 
-    The bytes are split into equal lanes (zeros in front, which leave a zero-initialised
-    CRC unchanged); every lane's CRC is computed at once, two bytes a step through a
-    65536-entry table, and the lanes are then folded together pairwise, shifting the
-    left one by the right one's length with a precomputed linear map.
-
     Parameters
     ----------
     data
@@ -210,36 +205,102 @@ def fit_crc(data: bytes | memoryview) -> int:
     -------
     int
         The CRC [0, 65535]; a FIT file's bytes including its trailing CRC give 0.
+
+    See Also
+    --------
+    fit_crcs : the CRCs of several ranges of one buffer, in one pass.
     """
-    if len(data) < _SMALL_CRC:
-        table = _crc_list()
-        value = 0
-        for byte in bytes(data):
-            value = (value >> 8) ^ table[(value ^ byte) & 0xFF]
-        return value
+    return fit_crcs(data, [(0, len(data))])[0]
+
+
+_LANE_BYTES: Final = 32  # bytes per lane of the vectorised CRC (16 table steps)
+
+
+def fit_crcs(data: bytes | memoryview, ranges: list[tuple[int, int]]) -> list[int]:
+    """FIT's CRC-16 of ``data[a:b]`` for each ``(a, b)`` of ``ranges``, in one numpy pass.
+
+    ``data`` is cut into lanes of :data:`_LANE_BYTES`; every lane's CRC is computed at
+    once, two bytes a step through a 65536-entry table. A range's CRC is then the CRC of
+    its bytes before its first whole lane (a short Python loop), its whole lanes folded
+    together pairwise (the left shifted by the right's length with a precomputed linear
+    map; all ranges fold at once, zero lanes in front, which leave a zero-initialised CRC
+    unchanged) and its bytes after its last whole lane. Chained FIT files thus cost one
+    pass, not one each.
+
+    Parameters
+    ----------
+    data
+        The bytes.
+    ranges
+        ``(start, stop)`` byte positions, ``0 <= start <= stop <= len(data)``.
+
+    Returns
+    -------
+    list of int
+        One CRC [0, 65535] a range.
+    """
+    size = _LANE_BYTES
+    table = _crc_list()
+    mem = memoryview(data).cast("B") if isinstance(data, memoryview) else memoryview(data)
+    total = sum(b - a for a, b in ranges)
+    if total < _SMALL_CRC:
+        return [_crc_update(0, mem[a:b], table) for a, b in ranges]
+    n_lanes = len(mem) // size
+    raw = np.frombuffer(mem, dtype=np.uint8, count=n_lanes * size)
     _, word = _crc_tables()
-    raw = np.frombuffer(data, dtype=np.uint8)
-    lane = 32  # words per lane (measured fastest for files of 0.1-10 MB)
-    n_words = -(-len(raw) // 2)
-    lanes = max(1, -(-n_words // lane))
-    lanes = 1 << (lanes - 1).bit_length()  # a power of two, to fold pairwise
-    total = lanes * lane * 2
-    padded = np.zeros(total, dtype=np.uint8)
-    padded[total - len(raw) :] = raw
-    words = padded.view("<u2").reshape(lanes, lane)
-    crc = np.zeros(lanes, dtype=np.uint16)
-    mixed = np.empty(lanes, dtype=np.uint16)
-    for j in range(lane):
-        np.bitwise_xor(crc, words[:, j], out=mixed)
-        np.take(word, mixed, out=crc)
-    acc = crc.astype(np.uint32)
-    span = lane * 2
-    while len(acc) > 1:
+    words = raw.view("<u2").reshape(n_lanes, size // 2)
+    lanes = np.zeros(n_lanes, dtype=np.uint16)
+    mixed = np.empty(n_lanes, dtype=np.uint16)
+    for j in range(size // 2):
+        np.bitwise_xor(lanes, words[:, j], out=mixed)
+        np.take(word, mixed, out=lanes)
+    # whole lanes first..last of each range; none (first == last == b // size) when short
+    firsts = [-(-a // size) if -(-a // size) < b // size else b // size for a, b in ranges]
+    lasts = [b // size for _, b in ranges]
+    width = max(1, max(last - first for first, last in zip(firsts, lasts, strict=True)))
+    width = 1 << (width - 1).bit_length()  # a power of two, to fold pairwise
+    acc = np.zeros((len(ranges), width), dtype=np.uint32)
+    for row, (first, last) in enumerate(zip(firsts, lasts, strict=True)):
+        acc[row, width - (last - first) :] = lanes[first:last]
+    span = size
+    while acc.shape[1] > 1:
         low, high = _shift_tables(span)
-        left, right = acc[0::2], acc[1::2]
+        left, right = acc[:, 0::2], acc[:, 1::2]
         acc = low[left & 0xFF] ^ high[left >> 8] ^ right
         span *= 2
-    return int(acc[0])
+    out = []
+    for (a, b), first, last, middle in zip(ranges, firsts, lasts, acc[:, 0].tolist(), strict=True):
+        if first == last:
+            out.append(_crc_update(0, mem[a:b], table))
+            continue
+        head = _crc_update(0, mem[a : first * size], table)
+        value = _crc_shift(head, (last - first) * size) ^ middle
+        out.append(_crc_update(value, mem[last * size : b], table))
+    return out
+
+
+def _crc_update(value: int, chunk: bytes | memoryview, table: list[int]) -> int:
+    """The CRC ``value`` carried on over the bytes ``chunk`` (a plain loop, for short ones)."""
+    for byte in bytes(chunk):
+        value = (value >> 8) ^ table[(value ^ byte) & 0xFF]
+    return value
+
+
+def _crc_shift(value: int, nbytes: int) -> int:
+    """The CRC ``value`` carried on over ``nbytes`` zero bytes, by powers of two."""
+    bit = 0
+    while nbytes >> bit:
+        if (nbytes >> bit) & 1 and value:
+            low, high = _shift_lists(1 << bit)
+            value = low[value & 0xFF] ^ high[value >> 8]
+        bit += 1
+    return value
+
+
+@cache
+def _shift_lists(nbytes: int) -> tuple[list[int], list[int]]:
+    low, high = _shift_tables(nbytes)
+    return low.tolist(), high.tolist()
 
 
 # --------------------------------------------------------------------------- scanning
@@ -281,39 +342,47 @@ def _scan(data: bytes, source: str) -> _Scan:
     registry: dict[tuple[Any, ...], int] = {}
     layouts: list[_Layout] = []
     problems: list[str] = []
+    # The chained files' headers first, so that every CRC is checked in one pass.
+    files: list[tuple[int, int, int, bool]] = []  # (position, header size, end, truncated)
+    trailing = None
     pos = 0
-    part = 0
-    while pos < n or part == 0:
-        what = "the file" if part == 0 else f"chained FIT file {part + 1}"
+    while pos < n or not files:
         header = _file_header(data, pos)
         if isinstance(header, str):
-            if part == 0:
+            if not files:
                 raise LogFormatError(source, header, fix="read it with the reader for its format")
-            problems.append(f"the {n - pos:,} bytes after FIT file {part} are not FIT data")
+            trailing = f"the {n - pos:,} bytes after FIT file {len(files)} are not FIT data"
             break
         header_size, data_size = header
-        if (
-            header_size == 14
-            and data[pos + 12 : pos + 14] != b"\0\0"
-            and fit_crc(data[pos : pos + 14])
-        ):
+        end = pos + header_size + data_size
+        files.append((pos, header_size, min(end, n), end + 2 > n))
+        pos = end + 2
+    checks: list[tuple[int, int]] = []
+    for pos, header_size, end, truncated in files:
+        if header_size == 14 and data[pos + 12 : pos + 14] != b"\0\0":
+            checks.append((pos, pos + 14))
+        if not truncated:
+            checks.append((pos, end + 2))
+    crcs = iter(fit_crcs(data, checks))
+    for part, (pos, header_size, end, truncated) in enumerate(files):
+        what = "the file" if part == 0 else f"chained FIT file {part + 1}"
+        if header_size == 14 and data[pos + 12 : pos + 14] != b"\0\0" and next(crcs):
             problems.append(f"the header of {what} fails its CRC check")
         begin = pos + header_size
-        end = begin + data_size
-        if end + 2 > n:
+        if truncated:
+            data_size = int.from_bytes(data[pos + 4 : pos + 8], "little")
             problems.append(
                 f"{what} is truncated: its header announces {data_size:,} bytes of data, "
                 f"{max(n - begin, 0):,} are there"
             )
-            end = n
-        elif fit_crc(memoryview(data)[pos : end + 2]):
+        elif next(crcs):
             problems.append(f"{what} fails its CRC check (its data may be damaged)")
         chain_starts.append(len(starts))
         trouble = _scan_messages(data, begin, end, starts, def_at, tables, registry, layouts)
         if trouble:
             problems.append(f"{what}: {trouble}; the rest of it was not read")
-        pos = end + 2
-        part += 1
+    if trailing:
+        problems.append(trailing)
     count = len(starts)
     if count > MAX_MESSAGES:
         raise _too_many(source)
@@ -502,30 +571,13 @@ class _Decoder:
         idx = np.flatnonzero(self.glob == global_num)
         n = len(idx)
         lay = self.scan.layout[idx]
-        lids = [int(lay[0])] if n and (lay == lay[0]).all() else np.unique(lay).tolist()
         out: Columns
         if not n:
             out = {name: np.empty((0, 1) if f.array else 0) for name, f in spec.items()}
-        elif len(lids) == 1:
-            out = self._decode(idx, self.scan.layouts[lids[0]], spec)
+        elif (lay == lay[0]).all():
+            out = self._decode(idx, self.scan.layouts[int(lay[0])], spec)
         else:
-            out = {}
-            for lid in lids:
-                rows = np.flatnonzero(lay == lid)
-                cols = self._decode(idx[rows], self.scan.layouts[lid], spec)
-                for name, values in cols.items():
-                    if name not in out:
-                        shape = (n, values.shape[1]) if values.ndim == 2 else (n,)
-                        out[name] = np.full(shape, _NAN)
-                    target = out[name]
-                    if values.ndim == 2 and values.shape[1] > target.shape[1]:
-                        wider = np.full((n, values.shape[1]), _NAN)
-                        wider[:, : target.shape[1]] = target
-                        out[name] = target = wider
-                    if values.ndim == 2:
-                        target[rows, : values.shape[1]] = values
-                    else:
-                        target[rows] = values
+            out = self._decode_mixed(idx, lay, spec)
         out["_index"] = idx
         out["_chain"] = self.scan.chain[idx]
         if "timestamp" in out and global_num != P.SET:
@@ -535,42 +587,76 @@ class _Decoder:
         return out
 
     def _decode(self, idx: np.ndarray, layout: _Layout, spec: dict[str, P.Field]) -> Columns:
-        """Decode the fields ``spec`` of the messages ``idx``, all of one layout, at once."""
+        """Decode the fields ``spec`` of the messages ``idx``, all of one layout, at once.
+
+        The messages' bytes are copied out as rows of a table once; each field is then a
+        slice of its columns, viewed as its base type and byte order.
+        """
         n = len(idx)
         out: Columns = {}
         rows: np.ndarray | None = None
         order = ">" if layout.big_endian else "<"
         for name, f in spec.items():
             where = layout.fields.get(f.number)
-            bt = P.BASE_TYPES.get(where[2] & 0x1F, P.BYTE_BASE_TYPE) if where else None
-            if where is None or bt is None or where[1] == 0 or where[1] % bt.size:
+            bt = _base_type(where)
+            if where is None or bt is None:
                 out[name] = np.full((n, 1) if f.array else n, _NAN)
                 continue
             if rows is None:
                 rows = self._rows(idx, layout)
             offset, size, _ = where
-            count = size // bt.size if f.array else 1
-            if bt.size == 1:
-                raw = rows[:, offset : offset + count] if f.array else rows[:, offset]
-            else:
-                code = f"{order}u{bt.size}" if bt.code[0] == "f" else order + bt.code
-                chunk = np.ascontiguousarray(rows[:, offset : offset + bt.size * count])
-                raw = chunk.view(code)
-                if not f.array:
-                    raw = raw[:, 0]
-            if bt.code[0] == "f":
-                values = raw.view(order + bt.code).astype(np.float64)
-            else:
-                values = raw.astype(np.float64)
-            if not (f.array and f.number == 8 and layout.global_num == P.RECORD):
-                invalid = raw == bt.invalid  # compressed_speed_distance: raw bytes, all kept
-                if invalid.any():
-                    values[invalid] = _NAN
-            if f.scale != 1.0:
-                values /= f.scale
-            if f.offset:
-                values -= f.offset
-            out[name] = values
+            width = size if f.array else bt.size
+            chunk = rows[:, offset : offset + width]
+            out[name] = _values(chunk, bt, order, f, layout.global_num)
+        return out
+
+    def _decode_mixed(self, idx: np.ndarray, lay: np.ndarray, spec: dict[str, P.Field]) -> Columns:
+        """Decode the fields ``spec`` of the messages ``idx`` of several layouts ``lay``.
+
+        Each field's bytes are gathered for every message at once, at the field's offset in
+        the message's own layout; messages whose layout lacks the field stay NaN. Layouts
+        that give a field different sizes, base types or byte orders are read group by
+        group.
+        """
+        n = len(idx)
+        layouts = self.scan.layouts
+        lids = np.flatnonzero(np.bincount(lay, minlength=len(layouts))).tolist()
+        base = self.scan.starts[idx] + 1
+        out: Columns = {}
+        for name, f in spec.items():
+            groups: dict[tuple[int, int, bool], list[int]] = {}
+            for lid in lids:
+                where = layouts[lid].fields.get(f.number)
+                bt = _base_type(where)
+                if where is not None and bt is not None:
+                    width = where[1] if f.array else bt.size
+                    groups.setdefault((width, where[2], layouts[lid].big_endian), []).append(lid)
+            parts: list[tuple[np.ndarray | None, np.ndarray]] = []
+            for (width, base_type, big), mine in groups.items():
+                offsets = np.zeros(len(layouts), dtype=np.int64)
+                for lid in mine:
+                    offsets[lid] = layouts[lid].fields[f.number][0]
+                rows = None if len(mine) == len(lids) else np.flatnonzero(np.isin(lay, mine))
+                at = base + offsets[lay] if rows is None else base[rows] + offsets[lay[rows]]
+                chunk = self.u8[at[:, None] + np.arange(width)] if width > 1 else self.u8[at]
+                if width == 1:
+                    chunk = chunk[:, None]
+                bt = _base_type((0, width, base_type))
+                assert bt is not None
+                order = ">" if big else "<"
+                parts.append((rows, _values(chunk, bt, order, f, layouts[mine[0]].global_num)))
+            if len(parts) == 1 and parts[0][0] is None:
+                out[name] = parts[0][1]
+                continue
+            cols = max((v.shape[1] for _, v in parts if v.ndim == 2), default=1)
+            column = np.full((n, cols) if f.array else n, _NAN)
+            for rows, values in parts:
+                target = slice(None) if rows is None else rows
+                if f.array:
+                    column[target, : values.shape[1]] = values
+                else:
+                    column[target] = values
+            out[name] = column
         return out
 
     def _rows(self, idx: np.ndarray, layout: _Layout) -> np.ndarray:
@@ -641,7 +727,7 @@ class _Decoder:
         system = corr["system_timestamp"] + np.nan_to_num(corr["fractional_system_timestamp"])
         ok = (utc >= limit) & (system < limit)
         if ok.any():
-            shift = float(np.round(utc[ok][0] - system[ok][0]))
+            shift = float(round(float(utc[ok][0] - system[ok][0])))
             self.dating = "timestamp_correlation"
         times = self.times()
         timed = times[~np.isnan(times)]
@@ -677,6 +763,44 @@ class _Decoder:
 
 
 _EPOCH_FIT: Final = dt.datetime(1989, 12, 31)
+
+
+def _base_type(where: tuple[int, int, int] | None) -> P.BaseType | None:
+    """The base type of a field ``(offset, size, base type)``, or ``None`` when unreadable."""
+    if where is None:
+        return None
+    bt = P.BASE_TYPES.get(where[2] & 0x1F, P.BYTE_BASE_TYPE)
+    return bt if where[1] and not where[1] % bt.size else None
+
+
+def _values(
+    chunk: np.ndarray, bt: P.BaseType, order: str, f: P.Field, global_num: int
+) -> np.ndarray:
+    """The values of a field from its bytes ``chunk`` (one row a message) [field's unit].
+
+    ``float64``, NaN where the raw value is the base type's invalid one, scaled; for array
+    fields two dimensions, one column an element.
+    """
+    if bt.size == 1:
+        raw = chunk if f.array else chunk[:, 0]
+    else:
+        code = f"{order}u{bt.size}" if bt.code[0] == "f" else order + bt.code
+        raw = np.ascontiguousarray(chunk).view(code)
+        if not f.array:
+            raw = raw[:, 0]
+    if bt.code[0] == "f":
+        values = raw.view(order + bt.code).astype(np.float64)
+    else:
+        values = raw.astype(np.float64)
+    if not (f.array and f.number == 8 and global_num == P.RECORD):
+        invalid = raw == bt.invalid  # compressed_speed_distance: raw bytes, all kept
+        if invalid.any():
+            values[invalid] = _NAN
+    if f.scale != 1.0:
+        values /= f.scale
+    if f.offset:
+        values -= f.offset
+    return values
 
 
 def _chain_times(full: np.ndarray, compressed: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -1206,7 +1330,7 @@ def _utc_offset(dec: _Decoder) -> float:
     act = dec.messages(P.ACTIVITY)
     diff = act["local_timestamp"] - act["timestamp"]
     diff = diff[~np.isnan(diff) & (np.abs(diff) <= MAX_UTC_OFFSET_S)]
-    return float(np.round(diff[0] / 900.0) * 900.0) if len(diff) else _NAN
+    return round(float(diff[0]) / 900.0) * 900.0 if len(diff) else _NAN
 
 
 def _local_dates(start_ns: np.ndarray, offset_s: float, tz: TzLike) -> np.ndarray:
