@@ -15,8 +15,9 @@ sessions at once, with numpy arrays:
    the easy level to the fast one, and ends where it falls below 45 %;
 5. each repeat's boundaries are then placed where a 3 s average crosses halfway between
    the repeat's own speed and the speed around it, to a fraction of a second;
-6. repeats shorter than :data:`MIN_REPEAT_S`, longer than :data:`MAX_REPEAT_S`, or not
-   :data:`MIN_CONTRAST` times faster than the easy level are dropped;
+6. repeats shorter than :data:`MIN_REPEAT_S`, longer than :data:`MAX_REPEAT_S`, not
+   :data:`MIN_CONTRAST` times faster than the easy level, or implausibly faster
+   (:data:`MAX_CONTRAST`: a GPS jump) are dropped;
 7. the rest must form a set: each repeat has another within :data:`MAX_RECOVERY_S`, there
    are at least two (one fast stretch is a tempo run, a race or a finishing sprint), and
    they are of like length or have like recoveries (surges after traffic lights are not);
@@ -25,7 +26,7 @@ sessions at once, with numpy arrays:
 
 The warm-up is the easy time before the first repeat, the cool-down the time after the
 last; in runs without repeats they are the slow start and the slow end before and after
-the main part, found with a cumulative-sum change point (:func:`session_phases`).
+the main part, found with a cumulative-sum change point. See ``docs/analysis.md``.
 """
 
 from __future__ import annotations
