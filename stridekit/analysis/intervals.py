@@ -405,10 +405,13 @@ class Detection:
         One row per work repeat (columns :data:`REPEAT_COLUMNS`, ``source`` ``stream``).
     phases
         One row per session (columns :data:`PHASE_COLUMNS`).
+    grid
+        The one-second grid the detection ran on, or ``None``.
     """
 
     repeats: pd.DataFrame
     phases: pd.DataFrame
+    grid: Grid | None = None
 
 
 def detect_all(samples: pd.DataFrame) -> Detection:
@@ -443,7 +446,7 @@ def detect_all(samples: pd.DataFrame) -> Detection:
         k, t_a, t_b = k[effort], t_a[effort], t_b[effort]
         repeats = _repeat_table(grid, k, t_a, t_b)
     phases = _phases(grid, s5, easy, top, k, t_a, t_b)
-    return Detection(repeats=repeats, phases=phases)
+    return Detection(repeats=repeats, phases=phases, grid=grid)
 
 
 def detect_intervals(samples: pd.DataFrame) -> pd.DataFrame:
@@ -834,8 +837,8 @@ def analyse_runs(laps: pd.DataFrame, samples: pd.DataFrame | None) -> RunAnalysi
     marked = lap_phases(roles)
     structured = set(marked.loc[marked["structured"], "session_id"])
     stream = detection.repeats.loc[~detection.repeats["session_id"].isin(structured)]
-    if len(from_laps) and samples is not None and len(samples):
-        from_laps = _lap_heart_rate(from_laps, samples)
+    if len(from_laps) and detection.grid is not None:
+        from_laps = _lap_heart_rate(from_laps, detection.grid)
     parts = [p for p in (from_laps, stream) if len(p)]
     repeats = pd.concat(parts, ignore_index=True) if parts else empty_repeats()
     phases = detection.phases.copy()
@@ -873,10 +876,8 @@ def _empty_phases(n: int = 0) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def _lap_heart_rate(repeats: pd.DataFrame, samples: pd.DataFrame) -> pd.DataFrame:
-    """Peak heart rate of each lap repeat, and its drop by the next repeat, from samples."""
-    ids = repeats["session_id"].unique()
-    grid = build_grid(samples.loc[samples["session_id"].isin(ids)])
+def _lap_heart_rate(repeats: pd.DataFrame, grid: Grid) -> pd.DataFrame:
+    """Peak heart rate of each lap repeat, and its drop by the next repeat, from the grid."""
     pos = {str(s): i for i, s in enumerate(grid.ids)}
     k = repeats["session_id"].map(pos)
     have = k.notna().to_numpy() & ((grid.stop - grid.first)[k.fillna(0).astype(int)] > 0)
