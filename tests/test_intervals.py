@@ -240,6 +240,12 @@ def test_lap_roles_from_intensity_from_pace_and_for_auto_laps() -> None:
     assert reps["recovery_s"].dropna().eq(180).all()
     phases = lap_phases(roles).set_index("session_id")
     assert phases.loc["m", "warmup_s"] == 600 and phases.loc["m", "cooldown_s"] == 500
+    # laps without samples: repeats and phases from the laps, and the lack is said
+    result = analyse_runs(laps, None)
+    assert result.repeats.groupby("session_id").size().to_dict() == {"m": 5, "p": 5}
+    said = result.phases.set_index("session_id")
+    assert said.loc["m", "warmup_s"] == 600 and said.loc["a", "missing"] == "no samples recorded"
+    assert pd.isna(said.loc["a", "warmup_s"])
 
 
 def test_laps_without_speeds_marked_active_and_resting() -> None:
@@ -323,3 +329,17 @@ def test_real_steady_runs_have_no_intervals_and_sensible_lap_roles(
     assert (roles == "steady").any()
     order = roles.map({"warmup": 0, "steady": 1, "cooldown": 2}).to_numpy()
     assert (np.diff(order) >= 0).all()  # warm-up first, cool-down last
+
+
+def test_auto_laps_hide_repeats_the_stream_finds() -> None:
+    samples, planted = run_samples(intervals_plan(n=6), session_id="h", seed=9)
+    marks = np.searchsorted(samples["distance_m"].to_numpy(), np.arange(1000.0, 5000.0, 1000.0))
+    starts = np.concatenate(([0.0], samples["t_s"].to_numpy()[marks]))
+    ends = np.concatenate((starts[1:], [samples["t_s"].iloc[-1]]))
+    rows: list[LapRow] = [
+        ("h", a, b - a, 1000.0, "active", "distance") for a, b in zip(starts, ends, strict=True)
+    ]
+    result = analyse_runs(laps_frame(rows), samples)
+    assert set(result.laps["role"]) <= {"warmup", "steady", "cooldown"}
+    assert (result.repeats["source"] == "stream").all()
+    assert_found(result.repeats, planted)

@@ -857,6 +857,12 @@ def analyse_runs(laps: pd.DataFrame, samples: pd.DataFrame | None) -> RunAnalysi
             add["cooldown_s"] = extra["cooldown_s"].to_numpy()
             add["missing"] = pd.array(["no samples recorded"] * len(extra), dtype="str")
             phases = pd.concat([phases, add], ignore_index=True)
+    unseen = pd.Index(laps["session_id"].unique()).difference(pd.Index(phases["session_id"]))
+    if len(unseen):  # laps but no samples: say so
+        add = _empty_phases(len(unseen))
+        add["session_id"] = pd.array(np.asarray(unseen, dtype=str), dtype="str")
+        add["missing"] = pd.array(["no samples recorded"] * len(unseen), dtype="str")
+        phases = pd.concat([phases, add], ignore_index=True)
     counts = repeats.groupby("session_id").size()
     phases["repeats"] = phases["session_id"].map(counts).fillna(0).astype("int64")
     return RunAnalysis(repeats=repeats, laps=roles, phases=phases)
