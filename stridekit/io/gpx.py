@@ -51,6 +51,7 @@ from stridekit.io.arrays import (
     LONG_STEP_M,
     MAX_RUN_SPEED_MPS,
     ascent,
+    built_log,
     derived_speed,
     frame,
     in_time_order,
@@ -424,6 +425,7 @@ def _session(
 
 
 def _assemble(parts: list[_Part], *, raw_count: int, source: str, tz: TzLike) -> TrainingLog:
+    parts = sorted(parts, key=lambda p: p.start_ns)  # sessions ascending, as logs keep them
     # Frames are built in one constructor call each, from whole columns already at the
     # schema's dtypes and in its order, so TrainingLog's schema.conform has nothing to do.
     session_cols = session_columns(
@@ -448,7 +450,7 @@ def _assemble(parts: list[_Part], *, raw_count: int, source: str, tz: TzLike) ->
             else None
         ),
     )
-    return TrainingLog(sessions=sessions, laps=laps, samples=samples, report=ImportReport([entry]))
+    return built_log(sessions=sessions, laps=laps, samples=samples, report=ImportReport([entry]))
 
 
 __all__ = ["LONG_STEP_M", "MAX_RUN_SPEED_MPS", "TEMPERATURE_COLUMN", "parse_gpx", "read_gpx"]

@@ -39,6 +39,7 @@ from stridekit.errors import LogFormatError
 from stridekit.io import safety
 from stridekit.io.arrays import (
     ascent,
+    built_log,
     derived_speed,
     frame,
     in_time_order,
@@ -525,6 +526,7 @@ def _session(
 
 
 def _assemble(parts: list[_Part], *, raw_count: int, source: str, tz: TzLike) -> TrainingLog:
+    parts = sorted(parts, key=lambda p: p.start_ns)  # sessions ascending, as logs keep them
     # Every frame is built in one constructor call, from whole columns already at the
     # schema's dtypes and in its order, so TrainingLog's schema.conform has nothing to do.
     session_cols = session_columns(
@@ -550,7 +552,7 @@ def _assemble(parts: list[_Part], *, raw_count: int, source: str, tz: TzLike) ->
         ),
     )
     # Not validated here: the frames conform by construction (tests validate them).
-    return TrainingLog(sessions=sessions, laps=laps, samples=samples, report=ImportReport([entry]))
+    return built_log(sessions=sessions, laps=laps, samples=samples, report=ImportReport([entry]))
 
 
 __all__ = ["parse_tcx", "read_tcx"]
