@@ -4,9 +4,9 @@ Entries live in the user cache directory (``STRIDEKIT_CACHE_DIR`` overrides it),
 ``v<CACHE_FORMAT>/``:
 
 ``files/<k[:2]>/<key>.parquet``
-    One parsed file (:func:`load_file`, :func:`store_file`): one Parquet file holding the
-    file's sessions, laps, samples and sets stacked (column ``<table>.<column>``; each
-    table's rows are a slice), its format and its report entry in the file's metadata. The
+    One parsed file (:func:`load_file`, :func:`store_file`): one Parquet file whose rows are
+    the file's samples; its sessions, laps and sets (a few rows each, as Arrow IPC), its
+    format and its report entry are in the Parquet file's key-value metadata. The
     loader keys it by the file's content, the readers' version and the time zone, so an
     unchanged file is never parsed twice, and a new or changed one is parsed alone.
 ``logs/<key>/``
@@ -23,13 +23,15 @@ be written (read-only or full disk) is skipped: results are the same, only slowe
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -76,6 +78,64 @@ def file_digest(path: str | os.PathLike[str]) -> str:
         return hashlib.file_digest(fh, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
 
 
+SETTLE_NS: Final = 2_000_000_000
+"""A file changed this recently [ns] is hashed again next time, whatever its stat says."""
+
+
+def file_digests(files: Sequence[Path], *, remember: bool = True) -> dict[Path, str]:
+    """The content keys of ``files`` (:func:`file_digest`), reading only what changed.
+
+    Like git's index: a file whose size, modification time and inode are those it had when
+    it was last hashed keeps its key without being read again; the memo lives in the cache
+    (``stat/``). A file modified within :data:`SETTLE_NS` of being hashed is not remembered,
+    so that a change within the file system's timestamp granularity is still seen.
+
+    Parameters
+    ----------
+    files
+        The files.
+    remember
+        Use and update the memo; ``False`` hashes every file.
+    """
+    if not remember or not files:
+        return {f: file_digest(f) for f in files}
+    memo_path = cache_root() / "stat" / f"{digest(*sorted({str(f.parent) for f in files}))}.json"
+    try:
+        memo: dict[str, list[Any]] = json.loads(memo_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        memo = {}
+    now = time.time_ns()
+    out: dict[Path, str] = {}
+    fresh: dict[str, list[Any]] = {}
+    for f in files:
+        st = f.stat()
+        signature = [st.st_size, st.st_mtime_ns, st.st_ino]
+        known = memo.get(str(f))
+        if isinstance(known, list) and known[:3] == signature:
+            out[f] = str(known[3])
+        else:
+            out[f] = file_digest(f)
+        if now - st.st_mtime_ns > SETTLE_NS:
+            fresh[str(f)] = [*signature, out[f]]
+    if fresh != memo:
+        _write_atomic(memo_path, json.dumps(fresh).encode())
+    return out
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        _remove(Path(tmp))
+
+
 # -- whole logs ----------------------------------------------------------------------------
 
 
@@ -102,7 +162,7 @@ def store(key: str, log: TrainingLog) -> None:
     except OSError:
         return
     try:
-        write_log(log, tmp)
+        write_log(log, tmp, compression="none")
         if (root / key).exists():  # a damaged or concurrent entry: the new one replaces it
             shutil.rmtree(root / key, ignore_errors=True)
         os.replace(tmp, root / key)
@@ -166,20 +226,30 @@ def load_file(key: str, source: str, root: Path | None = None) -> ParsedFile | N
     """
     path = file_entry_path(key, root)
     try:
-        pf = pq.ParquetFile(path)
+        pf = pq.ParquetFile(path, memory_map=True)
     except FileNotFoundError:
         return None
     except Exception:
         _remove(path)
         return None
     try:
-        with pf:
-            meta = json.loads(pf.schema_arrow.metadata[_META])
-            stacked = pf.read(use_threads=False)
-        parsed = _unstack(stacked, meta)
+        metadata = pf.schema_arrow.metadata
+        meta = json.loads(metadata[_META])
+        tables = {name: _from_ipc(metadata[name.encode()]) for name in meta["small"]}
+        if meta["samples"]:
+            tables["samples"] = pf.read(use_threads=False)
+        entry = meta["entry"]
+        parsed = ParsedFile(
+            source=meta["source"],
+            format=meta["format"],
+            entry=None if entry is None else ReportEntry(**entry),
+            tables=tables,
+        )
     except Exception:  # any damage to an entry means: rebuild it
         _remove(path)
         return None
+    finally:
+        pf.close()
     old = meta["source"]
     if old != source:
         parsed = _moved(parsed, old, source)
@@ -187,16 +257,27 @@ def load_file(key: str, source: str, root: Path | None = None) -> ParsedFile | N
 
 
 def store_file(key: str, parsed: ParsedFile, root: Path | None = None) -> None:
-    """Write ``parsed`` under ``key`` atomically; skipped when the cache cannot be written."""
+    """Write ``parsed`` under ``key`` atomically; skipped when the cache cannot be written.
+
+    The entry is one Parquet file: the samples are its rows; the sessions, laps and sets (a
+    few rows each) are Arrow IPC streams in its key-value metadata, with the format, the
+    report entry and the source as JSON.
+    """
     path = file_entry_path(key, root)
     entry = parsed.entry
+    samples = parsed.tables.get("samples")
+    small = [n for n in schema.table_names() if n != "samples" and n in parsed.tables]
     meta = {
         "source": parsed.source,
         "format": parsed.format,
         "entry": None if entry is None else entry.__dict__,
-        "rows": {name: parsed.rows(name) for name in schema.table_names()},
+        "small": small,
+        "samples": samples is not None,
     }
-    stacked = _stack(parsed.tables).replace_schema_metadata({_META: json.dumps(meta).encode()})
+    metadata = {_META: json.dumps(meta).encode()}
+    metadata.update({name.encode(): _to_ipc(parsed.tables[name]) for name in small})
+    body = samples if samples is not None else pa.table({"_": pa.nulls(0, pa.null())})
+    body = body.replace_schema_metadata(metadata)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{key}-", suffix=".tmp", dir=path.parent)
@@ -205,10 +286,10 @@ def store_file(key: str, parsed: ParsedFile, root: Path | None = None) -> None:
         return
     try:
         pq.write_table(
-            stacked,
+            body,
             tmp,
             compression="none",
-            use_dictionary=[f.name for f in stacked.schema if pa.types.is_large_string(f.type)],
+            use_dictionary=[f.name for f in body.schema if pa.types.is_large_string(f.type)],
             write_statistics=False,
             store_schema=False,
         )
@@ -217,49 +298,16 @@ def store_file(key: str, parsed: ParsedFile, root: Path | None = None) -> None:
         _remove(Path(tmp))
 
 
-def _stack(tables: Mapping[str, pa.Table]) -> pa.Table:
-    """The tables one under the other, each column named ``<table>.<column>``."""
-    present = [(name, tables[name]) for name in schema.table_names() if name in tables]
-    total = sum(t.num_rows for _, t in present)
-    columns: dict[str, pa.Array] = {}
-    before = 0
-    for name, tbl in present:
-        after = total - before - tbl.num_rows
-        for column in tbl.schema:
-            col = tbl.column(column.name)
-            parts = [pa.nulls(before, column.type)] if before else []
-            parts += col.chunks
-            if after:
-                parts.append(pa.nulls(after, column.type))
-            columns[f"{name}.{column.name}"] = (
-                pa.concat_arrays(parts) if len(parts) != 1 else parts[0]
-            )
-        before += tbl.num_rows
-    if not columns:
-        return pa.table({"_": pa.nulls(0, pa.null())})
-    return pa.table(columns)
+def _to_ipc(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return base64.b64encode(sink.getvalue().to_pybytes())
 
 
-def _unstack(stacked: pa.Table, meta: dict[str, Any]) -> ParsedFile:
-    tables: dict[str, pa.Table] = {}
-    start = 0
-    for name in schema.table_names():
-        n = int(meta["rows"][name])
-        if n:
-            prefix = f"{name}."
-            names = [c for c in stacked.column_names if c.startswith(prefix)]
-            part = stacked.select(names).slice(start, n)
-            tables[name] = part.rename_columns([c[len(prefix) :] for c in names])
-        start += n
-    if start != stacked.num_rows and tables:
-        raise ValueError("the entry's row counts do not add up")
-    entry = meta["entry"]
-    return ParsedFile(
-        source=meta["source"],
-        format=meta["format"],
-        entry=None if entry is None else ReportEntry(**entry),
-        tables=tables,
-    )
+def _from_ipc(data: bytes) -> pa.Table:
+    with pa.ipc.open_stream(base64.b64decode(data)) as reader:
+        return reader.read_all()
 
 
 def _moved(parsed: ParsedFile, old: str, new: str) -> ParsedFile:

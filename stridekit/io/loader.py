@@ -23,7 +23,19 @@ import pyarrow.compute as pc
 from stridekit import schema
 from stridekit.analysis.classify import classify_runs
 from stridekit.errors import LogFormatError, StridekitError, UnknownFormatError
-from stridekit.io import cache, csvlog, detect, fit, gpx, parallel, safety, store, strava, tcx
+from stridekit.io import (
+    cache,
+    csvlog,
+    detect,
+    fit,
+    garmin,
+    gpx,
+    parallel,
+    safety,
+    store,
+    strava,
+    tcx,
+)
 from stridekit.io.cache import ParsedFile
 from stridekit.io.common import TzLike, resolve_tz
 from stridekit.io.merge import merge_duplicates
@@ -118,13 +130,14 @@ def load_log(
     workers: int | None = None,
 ) -> TrainingLog:
     """Load a runner's log: a file, a folder (searched recursively) of recordings and CSVs, a
-    zip of recordings, a Strava bulk export (the zip or its folder), or a folder written by
-    ``stridekit import``.
+    zip of recordings, a Strava bulk export or a Garmin Connect export (the zip or its
+    folder), or a folder written by ``stridekit import``.
 
     Files are recognised by content. Files that are not logs (``truth.json``, pictures,
     notes) are ignored; a log file that cannot be read is reported and the others are still
     loaded. A zip archive (given, or found in the folder) is read member by member within
-    the caps of :mod:`stridekit.io.safety`. The same activity from two sources (a FIT and a
+    the caps of :mod:`stridekit.io.safety`; a Strava or Garmin export found in a folder is
+    read as one. The same activity from two sources (a FIT and a
     GPX of one run) is kept once, from the richest source; ``report.merges`` lists what was
     merged. Nothing is ever written into ``path``.
 
@@ -162,7 +175,7 @@ def load_log(
         return store.read_log(root)
     files = _candidate_files(root)
     zone = resolve_tz(tz)
-    digests = {f: cache.file_digest(f) for f in files}
+    digests = cache.file_digests(files, remember=use_cache)
     key = cache.digest(
         "log",
         READER_VERSION,
@@ -175,10 +188,14 @@ def load_log(
                 progress(done, len(files), str(f))
         return hit
     options = _Options(zone, str(cache.cache_root()) if use_cache else None, workers, progress)
-    # GARMIN: wire stridekit.io.garmin here (is_garmin_export / read_garmin_export) once it
-    # has landed, as the Strava export below.
     if strava.is_strava_export(root):
         log = strava.read_strava_export(root, tz=zone, recordings=_RecordingReader(options))
+    elif garmin.is_garmin_export(root):
+        # its recordings are parsed in this process, not through the per-file cache yet
+        log = garmin.read_garmin_export(root, tz=zone)
+        if progress:
+            for done, f in enumerate(files, start=1):
+                progress(done, len(files), str(f))
     else:
         log = _read_files(root, files, digests, options)
     log = _finish(log)
@@ -390,16 +407,29 @@ def _read_files(
 ) -> TrainingLog:
     report = ImportReport()
     jobs: list[FileJob] = []
+    exports: list[TrainingLog] = []
     for f in files:
         if f.suffix.lower() in ZIP_SUFFIXES and zipfile.is_zipfile(f):
             try:
-                jobs += _member_jobs(f, options)
+                if f != root and strava.is_strava_export(f):
+                    recordings = _RecordingReader(options)
+                    exports.append(
+                        strava.read_strava_export(f, tz=options.tz, recordings=recordings)
+                    )
+                elif f != root and garmin.is_garmin_export(f):
+                    exports.append(garmin.read_garmin_export(f, tz=options.tz))
+                else:
+                    jobs += _member_jobs(f, options)
             except LogFormatError as exc:  # a cap or a broken directory: reported, skipped
                 report.add(ReportEntry(str(f), "skipped", "zip", 0, str(exc)))
             continue
         jobs.append(FileJob(str(f), str(f), None, digests[f], options.tz, options.cache_root))
     results = read_file_jobs(jobs, workers=options.workers, progress=options.progress)
-    return _combine(results, report)
+    combined = _combine(results, report)
+    if not exports:
+        return combined
+    entries = [e for lg in (combined, *exports) for e in lg.report.entries]
+    return TrainingLog.concat([combined, *exports], report=ImportReport(entries))
 
 
 def _member_jobs(archive: Path, options: _Options) -> list[FileJob]:
@@ -535,7 +565,7 @@ def _finish(log: TrainingLog) -> TrainingLog:
     if merges:
         report = ImportReport(list(report.entries), [*report.merges, *merges])
     return TrainingLog(
-        sessions=classify_runs(merged.sessions, merged.laps),
+        sessions=classify_runs(merged.sessions, merged.laps, merged.samples),
         laps=merged.laps,
         samples=merged.samples,
         sets=merged.sets,

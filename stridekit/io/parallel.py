@@ -9,11 +9,14 @@ same function on the same items and return the same results.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Final, TypeVar
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Final, TypeVar
 
 from stridekit.report import ProgressCallback
 
@@ -106,11 +109,46 @@ def run_ordered(
         return results
     # small chunks keep both cores busy to the end; big ones save pickling round trips
     chunksize = max(1, min(16, total // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-        for done, (item, result) in enumerate(
-            zip(items, pool.map(func, items, chunksize=chunksize), strict=True), start=1
-        ):
-            results.append(result)
-            if progress:
-                progress(done, total, label(item))
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+            with _main_hidden():  # every worker starts while map submits
+                mapped = pool.map(func, items, chunksize=chunksize)
+            for item, result in zip(items, mapped, strict=False):
+                results.append(result)
+                if progress:
+                    progress(len(results), total, label(item))
+    except (BrokenProcessPool, OSError, NotImplementedError):
+        # no processes here (a sandbox without semaphores, a worker killed for memory):
+        # what is left is done in this process
+        pass
+    for item in items[len(results) :]:
+        results.append(func(item))
+        if progress:
+            progress(len(results), total, label(item))
     return results
+
+
+@contextlib.contextmanager
+def _main_hidden() -> Iterator[None]:
+    """Start workers without re-running the caller's ``__main__`` in them.
+
+    ``spawn`` and ``forkserver`` workers import the parent's main script (as
+    ``__mp_main__``) so that functions defined there can be unpickled; a script that calls
+    :func:`stridekit.load_log` without an ``if __name__ == "__main__":`` guard would then
+    load its log again in every worker, and fail. The workers here only run stridekit's own
+    functions, so the main module is hidden from them while they start.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved: dict[str, Any] = {
+        k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__
+    }
+    main.__dict__.pop("__file__", None)
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)

@@ -48,26 +48,60 @@ def is_stored_log(folder: Path) -> bool:
     )
 
 
-def write_log(log: TrainingLog, folder: Path) -> None:
+def write_log(log: TrainingLog, folder: Path, *, compression: str = "zstd") -> None:
     """Write the four tables as ``<table>.parquet`` and the report as ``report.json``.
 
     The report holds one record per file and, after them, one per merged duplicate
     (:meth:`stridekit.report.ImportReport.to_records`).
+
+    Parameters
+    ----------
+    log
+        The log.
+    folder
+        Created when missing; the five files are replaced.
+    compression
+        Parquet compression: ``zstd`` (small, for a log kept in git) or ``none`` (the
+        cache's: the quickest to read back).
     """
     folder.mkdir(parents=True, exist_ok=True)
     for name in schema.table_names():
-        pq.write_table(to_arrow(getattr(log, name), name), folder / f"{name}.parquet")
+        table = to_arrow(getattr(log, name), name)
+        pq.write_table(
+            table,
+            folder / f"{name}.parquet",
+            compression=compression,
+            use_dictionary=_text_columns(table.schema),
+            write_statistics=False,
+        )
     (folder / REPORT).write_text(json.dumps(log.report.to_records(), indent=1), encoding="utf-8")
 
 
 def read_log(folder: Path) -> TrainingLog:
     """Read a log written by :func:`write_log` (or by pandas' ``to_parquet``)."""
-    tables = {
-        name: to_pandas(pq.read_table(folder / f"{name}.parquet", use_threads=True), name)
-        for name in schema.table_names()
-    }
+    tables = {name: to_pandas(read_table(folder / f"{name}.parquet"), name) for name in _NAMES}
     records = json.loads((folder / REPORT).read_text(encoding="utf-8"))
     return log_of(tables, ImportReport.from_records(records))
+
+
+def read_table(path: Path) -> pa.Table:
+    """A Parquet file as Arrow, read the quick way: memory-mapped, on every core, text
+    columns through their dictionaries (millions of repeated session keys)."""
+    text = _text_columns(pq.read_schema(path, memory_map=True))
+    table = pq.read_table(path, memory_map=True, use_threads=True, read_dictionary=text)
+    for name in text:
+        i = table.column_names.index(name)
+        col = table.column(i)
+        if pa.types.is_dictionary(col.type):
+            table = table.set_column(i, name, col.cast(pa.large_string()))
+    return table
+
+
+def _text_columns(arrow: pa.Schema) -> list[str]:
+    return [f.name for f in arrow if pa.types.is_large_string(f.type) or pa.types.is_string(f.type)]
+
+
+_NAMES: Final = schema.table_names()
 
 
 def log_of(tables: Mapping[str, pd.DataFrame], report: ImportReport | None = None) -> TrainingLog:

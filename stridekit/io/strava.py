@@ -653,10 +653,9 @@ def _read_recording(job: _RecordingJob) -> tuple[_Joined | None, ReportEntry]:
         message = entry.message if entry is not None and entry.message else where
         return None, _kept_alone(where, None, message)
     log = parsed.log
-    if log is None:
-        log = log_of({name: to_pandas(t, name) for name, t in parsed.tables.items()})
-    fmt = str(log.sessions["source_format"].iloc[0]) if len(log.sessions) else None
-    if log.sessions.empty:
+    recorded = log.sessions if log is not None else _sessions_of(parsed.tables)
+    fmt = str(recorded["source_format"].iloc[0]) if len(recorded) else None
+    if recorded.empty:
         return None, ReportEntry(
             where,
             "skipped",
@@ -666,21 +665,31 @@ def _read_recording(job: _RecordingJob) -> tuple[_Joined | None, ReportEntry]:
             "activities.csv alone",
         )
     reasons = [entry.message] if entry.status == "partial" and entry.message else []
-    session, laps, samples, sets = _join(job.row, log, where, str(fmt))
+    sid = str(job.row["session_id"])
+    if len(recorded) == 1:
+        # one session: its tables as parsed, under the row's key (no pandas round trip)
+        session = _join_session(job.row, recorded, where, str(fmt))
+        joined = _Joined(
+            session,
+            _renamed(parsed.tables.get("laps"), sid, "lap_index"),
+            _renamed(parsed.tables.get("samples"), sid, None),
+            _renamed(parsed.tables.get("sets"), sid, "set_index"),
+            str(fmt),
+        )
+    else:
+        if log is None:
+            log = log_of({name: to_pandas(t, name) for name, t in parsed.tables.items()})
+        session, laps, samples, sets = _join(job.row, log, where, str(fmt))
 
-    def arrow(df: pd.DataFrame, table: str) -> pa.Table | None:
-        return to_arrow(df, table) if len(df) else None
+        def arrow(df: pd.DataFrame, table: str) -> pa.Table | None:
+            return to_arrow(df, table) if len(df) else None
 
-    joined = _Joined(
-        session,
-        arrow(laps, "laps"),
-        arrow(samples, "samples"),
-        arrow(sets, "sets"),
-        str(fmt),
-    )
-    if len(log.sessions) > 1:
+        joined = _Joined(
+            session, arrow(laps, "laps"), arrow(samples, "samples"), arrow(sets, "sets"), str(fmt)
+        )
+    if len(recorded) > 1:
         reasons.append(
-            f"{where}: the recording holds {len(log.sessions)} sessions; they were joined into "
+            f"{where}: the recording holds {len(recorded)} sessions; they were joined into "
             "the one session of its activities.csv row"
         )
     if reasons:
@@ -698,26 +707,14 @@ def _join(
     """The row's session with the recording's times and totals, and its laps, samples and
     sets renamed to it."""
     recorded = log.sessions.sort_values("start_utc", kind="stable").reset_index(drop=True)
-    session = recorded.iloc[0].copy()
-    start = session["start_utc"]
+    session = _join_session(row, recorded, where, fmt)
+    start = recorded["start_utc"].iloc[0]
     sid = row["session_id"]
     offsets = {
         old: (t - start).total_seconds()
         for old, t in zip(recorded["session_id"], recorded["start_utc"], strict=True)
     }
     several = len(recorded) > 1
-    if several:
-        # the row's own totals describe the whole activity
-        for name in _TOTALS:
-            session[name] = row[name]
-    for name in _FROM_ROW:
-        session[name] = row[name]
-    for label, value in row.items():
-        name = str(label)
-        if name in session.index and _missing(session[name]) and not _missing(value):
-            session[name] = value
-    session["source"] = where
-    session["source_format"] = fmt
 
     laps = log.laps.copy()
     if several and len(laps):
@@ -736,6 +733,47 @@ def _join(
     sets["session_id"] = sid
     sets["set_index"] = np.arange(len(sets), dtype="int64")
     return session, laps.reset_index(drop=True), samples, sets
+
+
+def _join_session(row: pd.Series, recorded: pd.DataFrame, where: str, fmt: str) -> pd.Series:
+    """The row's session: the first recorded session's times and measures, the row's key,
+    sport, kind, title and notes, and the row's values where the recording has none."""
+    session = recorded.iloc[0].copy()
+    if len(recorded) > 1:
+        # the row's own totals describe the whole activity
+        for name in _TOTALS:
+            session[name] = row[name]
+    for name in _FROM_ROW:
+        session[name] = row[name]
+    for label, value in row.items():
+        name = str(label)
+        if name in session.index and _missing(session[name]) and not _missing(value):
+            session[name] = value
+    session["source"] = where
+    session["source_format"] = fmt
+    return session
+
+
+def _sessions_of(tables: dict[str, pa.Table]) -> pd.DataFrame:
+    from stridekit.io.store import to_pandas
+
+    sessions = tables.get("sessions")
+    if sessions is None:
+        return schema.empty("sessions")
+    return to_pandas(sessions, "sessions").sort_values("start_utc", kind="stable")
+
+
+def _renamed(table: pa.Table | None, sid: str, index: str | None) -> pa.Table | None:
+    """``table`` with every row under ``sid`` (and ``index`` numbered from 0)."""
+    if table is None or table.num_rows == 0:
+        return None
+    n = table.num_rows
+    i = table.column_names.index("session_id")
+    table = table.set_column(i, "session_id", pa.repeat(pa.scalar(sid, pa.large_string()), n))
+    if index is not None:
+        j = table.column_names.index(index)
+        table = table.set_column(j, index, pa.array(np.arange(n, dtype="int64")))
+    return table
 
 
 def _missing(value: object) -> bool:
