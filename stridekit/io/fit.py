@@ -613,45 +613,47 @@ class _Decoder:
     def _decode_mixed(self, idx: np.ndarray, lay: np.ndarray, spec: dict[str, P.Field]) -> Columns:
         """Decode the fields ``spec`` of the messages ``idx`` of several layouts ``lay``.
 
-        Each field's bytes are gathered for every message at once, at the field's offset in
-        the message's own layout; messages whose layout lacks the field stay NaN. Layouts
-        that give a field different sizes, base types or byte orders are read group by
-        group.
+        The messages' bytes are copied out as rows once (as wide as the widest layout).
+        Each field is then read group by group of the layouts that place it alike (same
+        offset, size, base type and byte order): a slice of the columns for every message
+        when all layouts agree, else of the rows of the group's layouts. Messages whose
+        layout lacks the field stay NaN.
         """
         n = len(idx)
         layouts = self.scan.layouts
         lids = np.flatnonzero(np.bincount(lay, minlength=len(layouts))).tolist()
-        base = self.scan.starts[idx] + 1
+        rows = self._rows(idx, max((layouts[lid] for lid in lids), key=lambda x: x.size))
         out: Columns = {}
         for name, f in spec.items():
-            groups: dict[tuple[int, int, bool], list[int]] = {}
+            groups: dict[tuple[int, int, int, bool], list[int]] = {}
             for lid in lids:
                 where = layouts[lid].fields.get(f.number)
                 bt = _base_type(where)
                 if where is not None and bt is not None:
                     width = where[1] if f.array else bt.size
-                    groups.setdefault((width, where[2], layouts[lid].big_endian), []).append(lid)
+                    key = (where[0], width, where[2], layouts[lid].big_endian)
+                    groups.setdefault(key, []).append(lid)
             parts: list[tuple[np.ndarray | None, np.ndarray]] = []
-            for (width, base_type, big), mine in groups.items():
-                offsets = np.zeros(len(layouts), dtype=np.int64)
-                for lid in mine:
-                    offsets[lid] = layouts[lid].fields[f.number][0]
-                rows = None if len(mine) == len(lids) else np.flatnonzero(np.isin(lay, mine))
-                at = base + offsets[lay] if rows is None else base[rows] + offsets[lay[rows]]
-                chunk = self.u8[at[:, None] + np.arange(width)] if width > 1 else self.u8[at]
-                if width == 1:
-                    chunk = chunk[:, None]
-                bt = _base_type((0, width, base_type))
+            for (offset, width, base_type, big), mine in groups.items():
+                bt = _base_type((offset, width, base_type))
                 assert bt is not None
+                if len(mine) == len(lids):
+                    sel = None
+                    chunk = rows[:, offset : offset + width]
+                else:
+                    member = np.zeros(len(layouts), dtype=bool)
+                    member[mine] = True
+                    sel = np.flatnonzero(member[lay])
+                    chunk = rows[sel, offset : offset + width]
                 order = ">" if big else "<"
-                parts.append((rows, _values(chunk, bt, order, f, layouts[mine[0]].global_num)))
+                parts.append((sel, _values(chunk, bt, order, f, layouts[mine[0]].global_num)))
             if len(parts) == 1 and parts[0][0] is None:
                 out[name] = parts[0][1]
                 continue
             cols = max((v.shape[1] for _, v in parts if v.ndim == 2), default=1)
             column = np.full((n, cols) if f.array else n, _NAN)
-            for rows, values in parts:
-                target = slice(None) if rows is None else rows
+            for sel, values in parts:
+                target = slice(None) if sel is None else sel
                 if f.array:
                     column[target, : values.shape[1]] = values
                 else:
@@ -660,12 +662,20 @@ class _Decoder:
         return out
 
     def _rows(self, idx: np.ndarray, layout: _Layout) -> np.ndarray:
-        """The bytes of the messages ``idx`` (all of ``layout``), one row a message."""
+        """The bytes of the messages ``idx``, one row a message, as wide as ``layout``.
+
+        Rows run past the end of the data only when a narrower layout's last message sits
+        there; the bytes past it are then zeros.
+        """
         size = max(layout.size, 1)
+        u8 = self.u8
+        at = self.scan.starts[idx] + 1
+        if len(at) and int(at[-1]) + size > len(u8):
+            u8 = np.concatenate([u8, np.zeros(size, dtype=np.uint8)])
         windows = np.lib.stride_tricks.as_strided(
-            self.u8, shape=(max(len(self.u8) - size + 1, 0), size), strides=(1, 1)
+            u8, shape=(max(len(u8) - size + 1, 0), size), strides=(1, 1)
         )
-        return windows[self.scan.starts[idx] + 1]
+        return windows[at]
 
     def times(self) -> np.ndarray:
         """Every message's ``timestamp``, compressed headers resolved [s since the FIT epoch].
@@ -701,7 +711,7 @@ class _Decoder:
         if self.compressed.any():
             low = (self.u8[scan.starts] & 0x1F).astype(np.int64)
             times = np.full(n, _NAN)
-            for c in np.unique(scan.chain).tolist():
+            for c in _distinct(scan.chain):
                 mine = np.flatnonzero(scan.chain == c)
                 times[mine] = _chain_times(full[mine], self.compressed[mine], low[mine])
         self._times = times
@@ -763,6 +773,11 @@ class _Decoder:
 
 
 _EPOCH_FIT: Final = dt.datetime(1989, 12, 31)
+
+
+def _distinct(values: np.ndarray) -> list[int]:
+    """The distinct values of small non-negative integers, ascending (``np.unique`` sorts)."""
+    return np.flatnonzero(np.bincount(values)).tolist() if len(values) else []
 
 
 def _base_type(where: tuple[int, int, int] | None) -> P.BaseType | None:
@@ -1010,7 +1025,7 @@ def _sessions(
 ) -> list[_Part]:
     """One part per session message, plus one per chained file with records only."""
     parts: list[_Part] = []
-    chains = np.unique(np.concatenate([sessions["_chain"], records["_chain"]])).tolist()
+    chains = _distinct(np.concatenate([sessions["_chain"], records["_chain"]]))
     for c in chains:
         has_sets = bool((sets["_chain"] == c).any())
         chain_sports = np.flatnonzero(sports["_chain"] == c)
@@ -1106,7 +1121,7 @@ def _owners(parts: list[_Part], chain: np.ndarray, times: np.ndarray) -> np.ndar
     t = np.nan_to_num(times, nan=-np.inf)
     all_idx = np.array(sorted(range(len(parts)), key=lambda i: parts[i].start_s))
     all_starts = np.array([parts[i].start_s for i in all_idx])
-    for c in np.unique(chain).tolist():
+    for c in _distinct(chain):
         rows = np.flatnonzero(chain == c)
         mine = [i for i in all_idx.tolist() if parts[i].chain == c]
         if mine:
@@ -1180,7 +1195,7 @@ def _compressed(packed: np.ndarray, chain: np.ndarray) -> tuple[np.ndarray, np.n
     speed = np.where(valid, (b[:, 0] | ((b[:, 1] & 0x0F) << 8)) / 100.0, _NAN)
     raw = (b[:, 1] >> 4) | (b[:, 2] << 4)
     distance = np.full(len(b), _NAN)
-    for c in np.unique(chain).tolist():
+    for c in _distinct(chain):
         rows = np.flatnonzero((chain == c) & valid)
         if not len(rows):
             continue
