@@ -257,19 +257,27 @@ def fit_crcs(data: bytes | memoryview, ranges: list[tuple[int, int]]) -> list[in
     # whole lanes first..last of each range; none (first == last == b // size) when short
     firsts = [-(-a // size) if -(-a // size) < b // size else b // size for a, b in ranges]
     lasts = [b // size for _, b in ranges]
-    width = max(1, max(last - first for first, last in zip(firsts, lasts, strict=True)))
-    width = 1 << (width - 1).bit_length()  # a power of two, to fold pairwise
-    acc = np.zeros((len(ranges), width), dtype=np.uint32)
+    # Fold the whole lanes of ranges of like length together: the rows of one fold are
+    # padded to the same power of two, so a long range is not folded with short ones.
+    by_width: dict[int, list[int]] = {}
     for row, (first, last) in enumerate(zip(firsts, lasts, strict=True)):
-        acc[row, width - (last - first) :] = lanes[first:last]
-    span = size
-    while acc.shape[1] > 1:
-        low, high = _shift_tables(span)
-        left, right = acc[:, 0::2], acc[:, 1::2]
-        acc = low[left & 0xFF] ^ high[left >> 8] ^ right
-        span *= 2
+        if last > first:
+            by_width.setdefault(1 << (last - first - 1).bit_length(), []).append(row)
+    middles = [0] * len(ranges)
+    for width, rows in by_width.items():
+        acc = np.zeros((len(rows), width), dtype=np.uint32)
+        for k, row in enumerate(rows):
+            acc[k, width - (lasts[row] - firsts[row]) :] = lanes[firsts[row] : lasts[row]]
+        span = size
+        while acc.shape[1] > 1:
+            low, high = _shift_tables(span)
+            left, right = acc[:, 0::2], acc[:, 1::2]
+            acc = low[left & 0xFF] ^ high[left >> 8] ^ right
+            span *= 2
+        for row, value in zip(rows, acc[:, 0].tolist(), strict=True):
+            middles[row] = value
     out = []
-    for (a, b), first, last, middle in zip(ranges, firsts, lasts, acc[:, 0].tolist(), strict=True):
+    for (a, b), first, last, middle in zip(ranges, firsts, lasts, middles, strict=True):
         if first == last:
             out.append(_crc_update(0, mem[a:b], table))
             continue
