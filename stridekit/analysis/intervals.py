@@ -150,14 +150,17 @@ class Grid:
         Per cell: the session's position in ``ids``; -1 in the padding.
     speed
         Per cell: speed [m/s]; 0 while stopped; NaN where unknown and in the padding.
-    dist
-        Per cell: distance since the session's start [m].
-    hr
-        Per cell: heart rate [beats/min]; NaN where not recorded.
     stopped
         Per cell: whether it lies in a stop (paused timer, or no samples while standing).
     has_speed, has_hr
         Per session: whether speed (or distance) and heart rate were recorded.
+    axis, sample_d, sample_hr, sample_off
+        The sorted samples: their time on a global axis (session ``k`` at
+        ``k * span + t_s``), distance (integrated from speed where none was recorded),
+        heart rate, and each session's first sample; for :meth:`distance_at` and
+        :meth:`hr_at`, so that the grid need not carry them.
+    span
+        The global axis' spacing between sessions [s].
     """
 
     ids: npt.NDArray[np.object_]
@@ -166,21 +169,43 @@ class Grid:
     t0: FloatArray
     session: IntArray
     speed: FloatArray
-    dist: FloatArray
-    hr: FloatArray
     stopped: BoolArray
     has_speed: BoolArray
     has_hr: BoolArray
+    axis: FloatArray
+    sample_d: FloatArray
+    sample_hr: FloatArray
+    sample_off: IntArray
+    span: float
 
-    def at(self, k: IntArray, t: FloatArray, values: FloatArray) -> FloatArray:
-        """``values`` of sessions ``k`` at times ``t`` [s], linearly between cells."""
-        n = self.stop[k] - self.first[k]
-        x = np.clip(t - self.t0[k], 0.0, np.maximum(n - 1, 0).astype(float))
-        i = np.floor(x).astype(np.int64)
-        frac = x - i
-        lo = self.first[k] + i
-        hi = np.minimum(lo + 1, self.stop[k] - 1)
-        return values[lo] + (values[hi] - values[lo]) * frac
+    def _left(self, k: IntArray, t: FloatArray) -> tuple[IntArray, IntArray]:
+        """The sample at or before ``t`` in session ``k``, and the one after it."""
+        lo, hi = self.sample_off[k], np.maximum(self.sample_off[k + 1] - 1, self.sample_off[k])
+        i = np.searchsorted(self.axis, k * self.span + t, side="right") - 1
+        i = np.clip(i, lo, hi)
+        return i, np.minimum(i + 1, hi)
+
+    def distance_at(self, k: IntArray, t: FloatArray) -> FloatArray:
+        """Distance of sessions ``k`` at times ``t`` [s], linearly between samples [m]."""
+        if len(k) == 0:
+            return np.zeros(0)
+        i, j = self._left(k, t)
+        ti, tj = self.axis[i] - k * self.span, self.axis[j] - k * self.span
+        gap = tj - ti
+        frac = np.divide(t - ti, gap, out=np.zeros(len(k)), where=gap > 0)
+        frac = np.clip(frac, 0.0, 1.0)
+        return self.sample_d[i] + (self.sample_d[j] - self.sample_d[i]) * frac
+
+    def hr_at(self, cells: IntArray) -> FloatArray:
+        """Heart rate at grid ``cells`` (any shape): the last sample's, up to
+        :data:`PAUSE_GAP_S` old, else NaN [beats/min]."""
+        flat = cells.ravel()
+        k = np.maximum(self.session[flat], 0)
+        t = self.t0[k] + (flat - self.first[k])
+        i, _ = self._left(k, t)
+        age = t - (self.axis[i] - k * self.span)
+        out = np.where((self.session[flat] >= 0) & (age <= PAUSE_GAP_S), self.sample_hr[i], np.nan)
+        return out.reshape(cells.shape)
 
 
 def build_grid(samples: pd.DataFrame) -> Grid:
@@ -252,9 +277,7 @@ def build_grid(samples: pd.DataFrame) -> Grid:
     dd = np.diff(d, append=np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         v_slope = np.where(gap > 0, np.diff(v, append=np.nan) / gap, 0.0)
-        d_slope = np.where(gap > 0, dd / gap, 0.0)
     v_slope = np.nan_to_num(v_slope)
-    d_slope = np.where(np.isfinite(d_slope), d_slope, 0.0)
     gain = np.where(last, np.nan, dd)
     stop_gap = (gap > PAUSE_GAP_S) & ~(np.isfinite(gain) & (gain >= 1.0 * gap))
 
@@ -272,15 +295,13 @@ def build_grid(samples: pd.DataFrame) -> Grid:
     speed = np.full(total, np.nan)
     speed[index] = np.repeat(v, per_sample) + np.repeat(v_slope, per_sample) * since
     speed[stopped] = 0.0
-    dist = np.full(total, np.nan)
-    dist[index] = np.repeat(d, per_sample) + np.repeat(d_slope, per_sample) * since
-    hr_cell = np.full(total, np.nan)
-    hr_cell[index] = np.where(since <= PAUSE_GAP_S, np.repeat(hr, per_sample), np.nan)
-    no_dist = ~np.isfinite(dist[index])
-    if no_dist.any():  # no distance recorded: integrate the speed, one cell per second
-        run = np.nan_to_num(speed[index])
-        cum = np.cumsum(run) - run
-        dist[index] = np.where(no_dist, _within(cum, cell_session, n_cells), dist[index])
+    no_dist = ~np.isfinite(d)
+    if no_dist.any():  # no distance recorded: integrate the speed between samples
+        step = np.where(stop_gap | last, 0.0, np.nan_to_num((v + np.roll(v, -1)) / 2 * gap))
+        cum = np.cumsum(step) - step
+        cum = cum - cum[np.minimum(off[:-1], max(n - 1, 0))][codes]
+        d = np.where(no_dist, cum, d)
+    span = float(np.nanmax(t) - min(0.0, float(np.nanmin(t))) + 10.0) if n else 1.0
     return Grid(
         ids=np.asarray(uniques, dtype=object),
         first=first,
@@ -288,18 +309,15 @@ def build_grid(samples: pd.DataFrame) -> Grid:
         t0=t0,
         session=session,
         speed=speed,
-        dist=dist,
-        hr=hr_cell,
         stopped=stopped,
         has_speed=has_speed,
         has_hr=has_hr,
+        axis=codes * span + t,
+        sample_d=d,
+        sample_hr=hr,
+        sample_off=off,
+        span=span,
     )
-
-
-def _within(cum: FloatArray, cell_session: IntArray, n_cells: IntArray) -> FloatArray:
-    """A running total over all cells made to restart at each session's first cell."""
-    starts = np.concatenate(([0], np.cumsum(n_cells)[:-1]))
-    return cum - cum[np.minimum(starts, max(len(cum) - 1, 0))][cell_session]
 
 
 def _column(df: pd.DataFrame, name: str) -> FloatArray:
@@ -610,7 +628,7 @@ def _repeat_table(grid: Grid, k: IntArray, t_a: FloatArray, t_b: FloatArray) -> 
     n = len(k)
     if n == 0:
         return empty_repeats()
-    distance = grid.at(k, t_b, grid.dist) - grid.at(k, t_a, grid.dist)
+    distance = grid.distance_at(k, t_b) - grid.distance_at(k, t_a)
     duration = t_b - t_a
     ia = grid.first[k] + np.ceil(t_a - grid.t0[k]).astype(np.int64)
     ib = grid.first[k] + np.floor(t_b - grid.t0[k]).astype(np.int64) + 1
@@ -619,19 +637,19 @@ def _repeat_table(grid: Grid, k: IntArray, t_a: FloatArray, t_b: FloatArray) -> 
     lengths = ib - ia
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     cells = np.repeat(ia - starts, lengths) + np.arange(int(lengths.sum()))
-    inside = grid.hr[cells]
+    inside = grid.hr_at(cells)
     ok = np.isfinite(inside)
     beats = np.add.reduceat(np.where(ok, inside, 0.0), starts)
     count = np.add.reduceat(ok.astype(np.int64), starts)
     avg_hr = np.divide(beats, count, out=np.full(n, np.nan), where=count > 0)
     peak = np.maximum.reduceat(np.where(ok, inside, -np.inf), starts)
     max_hr = np.where(count > 0, peak, np.nan)
-    last = len(grid.hr) - 1
+    last = len(grid.speed) - 1
     end_window = np.clip(ib[:, None] + np.arange(-5, 10), 0, last)
     start_window = np.clip(ia[:, None] + np.arange(-10, 3), 0, last)
     with np.errstate(all="ignore"):
-        hr_end = _nan_reduce(grid.hr[end_window], np.max)
-        hr_start = _nan_reduce(grid.hr[start_window], np.min)
+        hr_end = _nan_reduce(grid.hr_at(end_window), np.max)
+        hr_start = _nan_reduce(grid.hr_at(start_window), np.min)
     same_next = np.concatenate((k[1:] == k[:-1], [False]))
     recovery = np.where(same_next, np.concatenate((t_a[1:], [np.nan])) - t_b, np.nan)
     hr_drop = np.where(same_next, hr_end - np.concatenate((hr_start[1:], [np.nan])), np.nan)
@@ -714,7 +732,7 @@ def _phases(
     kk = np.flatnonzero(ok)
     main_v = np.full(n_sessions, np.nan)
     if len(kk):
-        dist = grid.at(kk, main_b[kk], grid.dist) - grid.at(kk, main_a[kk], grid.dist)
+        dist = grid.distance_at(kk, main_b[kk]) - grid.distance_at(kk, main_a[kk])
         ia = grid.first[kk] + warm[kk].astype(np.int64)
         ib = np.maximum(grid.stop[kk] - cool[kk].astype(np.int64), ia)
         moving = (main_b[kk] - main_a[kk]) - _segment_sums(grid.stopped, ia, ib)
