@@ -175,6 +175,11 @@ def test_fit_upload_redraws_the_overview_and_only_for_this_visitor(
     )
     assert "13 Mar 2021" in headline(me.page)
     wait_for_charts(me.page)
+    me.page.wait_for_function(  # the new chart fills the page's width, as the old one did
+        "() => document.querySelector('.js-plotly-plot .main-svg').getBoundingClientRect()"
+        ".width > 1000",
+        timeout=30_000,
+    )
     shown = weeks(me.page)
     assert shown and all(x.startswith("2021-03") for x in shown), shown
     report = me.page.locator("table.stridekit-upload-report tbody tr")

@@ -86,17 +86,17 @@ def app(
     view, notes = view_from(start, end, units)
     panel = UploadPanel()
     area = upload_area(panel)
-    frame = page()
-
-    def show(parts: list[widgets.Widget]) -> None:
-        frame.children = (parts[0], area, *parts[1:])
+    parts = body(data, view, notes)
+    # Only the part below the upload area is replaced on a new log: a widget whose place
+    # in its box changes is drawn anew, and the upload control must live on to hear the end.
+    below = widgets.VBox(parts[1:], layout=widgets.Layout(width="100%"))
+    frame = page(parts[0], area, below)
 
     def switch(new_log: TrainingLog) -> None:
-        controls = [c for c in frame.children if isinstance(c, Controls)]
+        controls = [c for c in below.children if isinstance(c, Controls)]
         shown_units = controls[0].view.units if controls else view.units
-        show(body(new_log, View(units=shown_units)))
+        below.children = body(new_log, View(units=shown_units))[1:]
 
     panel.subscribe(switch)
-    show(body(data, view, notes))
     frame.upload = panel
     return frame

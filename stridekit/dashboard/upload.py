@@ -493,12 +493,14 @@ def report_html(report: ImportReport, folder: Path | None = None) -> str:
     def shown(text: str) -> str:
         return html.escape(visible(text, folder) if folder is not None else text)
 
+    cell = "padding:0.15em 1em 0.15em 0;vertical-align:top"
     rows = "".join(
         "<tr>"
-        f"<td style='color:{STATUS_COLOURS.get(e.status, '#d73027')}'>{html.escape(e.status)}</td>"
-        f"<td><code>{shown(e.path)}</code></td>"
-        f"<td style='text-align:right'>{e.sessions}</td>"
-        f"<td>{shown(e.message or '')}</td>"
+        f"<td style='{cell};color:{STATUS_COLOURS.get(e.status, '#d73027')}'>"
+        f"{html.escape(e.status)}</td>"
+        f"<td style='{cell}'><code>{shown(e.path)}</code></td>"
+        f"<td style='{cell};text-align:right'>{e.sessions}</td>"
+        f"<td style='{cell}'>{shown(e.message or '')}</td>"
         "</tr>"
         for e in report
     )
@@ -506,9 +508,10 @@ def report_html(report: ImportReport, folder: Path | None = None) -> str:
         return "<p class='stridekit-upload-report'>No file of the upload was a log.</p>"
     return (
         "<table class='stridekit-upload-report' style='border-collapse:collapse;"
-        "font-size:0.9em'><thead><tr><th style='text-align:left'>status</th>"
-        "<th style='text-align:left'>file</th><th>sessions</th>"
-        f"<th style='text-align:left'>message</th></tr></thead><tbody>{rows}</tbody></table>"
+        f"font-size:0.9em'><thead><tr><th style='{cell};text-align:left'>status</th>"
+        f"<th style='{cell};text-align:left'>file</th><th style='{cell}'>sessions</th>"
+        f"<th style='{cell};text-align:left'>message</th></tr></thead><tbody>{rows}</tbody>"
+        "</table>"
     )
 
 
