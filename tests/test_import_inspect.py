@@ -105,7 +105,7 @@ def test_inspect_json_contract(fixtures: Path) -> None:
                 "sets",
             }
             assert all(isinstance(s[k], int) for k in ("samples", "laps", "sets"))
-    assert listed[0]["status"] == "ok" and listed[0]["format"] == "tcx"
+    assert listed[0]["status"] == "ok" and listed[0]["format"] == "fit"
     garmin = listed[1]["sessions"][0]
     assert garmin["laps"] == 3 and garmin["samples"] == 384
     assert garmin["distance_m"] == pytest.approx(4689.2, abs=0.05)

@@ -80,7 +80,7 @@ def test_wheel_carries_dashboards_and_sample_and_serves(tmp_path: Path) -> None:
     data = [n for n in names if ".data/data/share/stridekit/" in n]
     assert any(n.endswith("dashboards/overview.ipynb") for n in data)
     assert any(n.endswith("data/sample/sessions.csv") for n in data)
-    assert sum(n.endswith(".tcx.gz") for n in data) > 100
+    assert sum(n.endswith(".fit.gz") for n in data) > 100
     assert "stridekit/py.typed" in names
 
     bin_dir = fresh_venv(tmp_path / "venv")
