@@ -622,50 +622,56 @@ class _Decoder:
         """Decode the fields ``spec`` of the messages ``idx`` of several layouts ``lay``.
 
         The messages' bytes are copied out as rows once (as wide as the widest layout).
-        Each field is then read group by group of the layouts that place it alike (same
-        offset, size, base type and byte order): a slice of the columns for every message
-        when all layouts agree, else of the rows of the group's layouts. Messages whose
-        layout lacks the field stay NaN.
+        Each field is read for every row as the group of layouts holding most messages
+        places it (offset, size, base type, byte order), then the rows of other layouts
+        are set right: read as their own group places the field, or NaN without it.
         """
         n = len(idx)
         layouts = self.scan.layouts
-        lids = np.flatnonzero(np.bincount(lay, minlength=len(layouts))).tolist()
+        global_num = layouts[int(lay[0])].global_num
+        counts = np.bincount(lay, minlength=len(layouts))
+        lids = np.flatnonzero(counts).tolist()
         rows = self._rows(idx, max((layouts[lid] for lid in lids), key=lambda x: x.size))
         out: Columns = {}
         for name, f in spec.items():
-            groups: dict[tuple[int, int, int, bool], list[int]] = {}
+            groups: dict[tuple[int, int, bool, P.BaseType], list[int]] = {}
             for lid in lids:
                 where = layouts[lid].fields.get(f.number)
                 bt = _base_type(where)
                 if where is not None and bt is not None:
                     width = where[1] if f.array else bt.size
-                    key = (where[0], width, where[2], layouts[lid].big_endian)
+                    key = (where[0], width, layouts[lid].big_endian, bt)
                     groups.setdefault(key, []).append(lid)
-            parts: list[tuple[np.ndarray | None, np.ndarray]] = []
-            for (offset, width, base_type, big), mine in groups.items():
-                bt = _base_type((offset, width, base_type))
-                assert bt is not None
-                if len(mine) == len(lids):
-                    sel = None
-                    chunk = rows[:, offset : offset + width]
-                else:
-                    member = np.zeros(len(layouts), dtype=bool)
-                    member[mine] = True
-                    sel = np.flatnonzero(member[lay])
-                    chunk = rows[sel, offset : offset + width]
-                order = ">" if big else "<"
-                parts.append((sel, _values(chunk, bt, order, f, layouts[mine[0]].global_num)))
-            if len(parts) == 1 and parts[0][0] is None:
-                out[name] = parts[0][1]
+            if not groups:
+                out[name] = np.full((n, 1) if f.array else n, _NAN)
                 continue
-            cols = max((v.shape[1] for _, v in parts if v.ndim == 2), default=1)
-            column = np.full((n, cols) if f.array else n, _NAN)
-            for sel, values in parts:
-                target = slice(None) if sel is None else sel
+            ranked = sorted(groups, key=lambda k: -int(counts[groups[k]].sum()))
+            offset, width, big, bt = ranked[0]
+            order = ">" if big else "<"
+            column = _values(rows[:, offset : offset + width], bt, order, f, global_num)
+            if len(ranked) == 1 and len(groups[ranked[0]]) == len(lids):
+                out[name] = column
+                continue
+            if f.array:
+                cols = max(k[1] // k[3].size for k in groups)
+                if cols > column.shape[1]:
+                    wider = np.full((n, cols), _NAN)
+                    wider[:, : column.shape[1]] = column
+                    column = wider
+            member = np.zeros(len(layouts), dtype=bool)
+            member[groups[ranked[0]]] = True
+            column[~member[lay]] = _NAN
+            for key in ranked[1:]:
+                offset, width, big, bt = key
+                member = np.zeros(len(layouts), dtype=bool)
+                member[groups[key]] = True
+                sel = np.flatnonzero(member[lay])
+                chunk = rows[sel, offset : offset + width]
+                values = _values(chunk, bt, ">" if big else "<", f, global_num)
                 if f.array:
-                    column[target, : values.shape[1]] = values
+                    column[sel, : values.shape[1]] = values
                 else:
-                    column[target] = values
+                    column[sel] = values
             out[name] = column
         return out
 
