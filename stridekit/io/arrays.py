@@ -206,8 +206,11 @@ def parse_times(
         objects = texts.to_numpy(zero_copy_only=False)
         idx = pd.to_datetime(objects, utc=True, format="ISO8601", errors="coerce")
         return np.asarray(idx.as_unit("ns").asi8), ~np.asarray(idx.isna())
+    if not stamps.null_count:
+        ns = stamps.cast(pa.int64()).to_numpy(zero_copy_only=False, writable=True)
+        return ns, np.ones(len(stamps), dtype=bool)
     ok = ~np.asarray(stamps.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    ns = np.asarray(stamps.cast(pa.int64()).fill_null(0).to_numpy(), dtype=np.int64)
+    ns = stamps.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False, writable=True)
     return ns, ok
 
 
@@ -469,7 +472,9 @@ def weights(t_s: np.ndarray) -> np.ndarray:
     if len(t_s) < 2:
         return np.ones(len(t_s))
     gaps = np.clip(np.diff(t_s), 0.0, MAX_WEIGHT_GAP_S)
-    return np.append(gaps, np.median(gaps))
+    ordered = np.sort(gaps)  # the median, without np.median's overhead on short arrays
+    m = len(ordered)
+    return np.append(gaps, (ordered[(m - 1) // 2] + ordered[m // 2]) / 2)
 
 
 def weighted_mean(values: np.ndarray, weights: np.ndarray, keep: np.ndarray) -> float:
@@ -758,11 +763,13 @@ def _column(value: Any, dtype: str, n: int) -> Any:
         value = value.array
     if dtype == "str":
         if value is None:
-            return _ARROW_STRINGS(pa.nulls(n, pa.large_string()), dtype=_STR_DTYPE)
+            return strings([None] * n)
         if isinstance(value, pd.api.extensions.ExtensionArray) and value.dtype == _STR_DTYPE:
             return value
         return strings(value)
     if dtype == schema.UTC_DTYPE:
+        if isinstance(value, _DATETIMES) and value.dtype == _UTC_DTYPE:
+            return value
         if value is None:
             return utc_times(np.full(n, np.iinfo(np.int64).min, dtype=np.int64))
         if isinstance(value, np.ndarray) and value.dtype.kind in "iuM":
@@ -824,6 +831,28 @@ def _log_fields() -> tuple[dataclasses.Field[Any], ...]:
     return fields
 
 
+def empty(table: str) -> pd.DataFrame:
+    """An empty frame of ``table``, as :func:`stridekit.schema.empty` makes it, faster.
+
+    Parameters
+    ----------
+    table
+        A table of :mod:`stridekit.schema`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A shallow copy of one cached empty frame: copy-on-write keeps each copy's changes
+        its own.
+    """
+    return _empty(table).copy(deep=False)
+
+
+@cache
+def _empty(table: str) -> pd.DataFrame:
+    return frame(table, {"session_id": []})
+
+
 def strings(values: Any) -> Any:
     """``values`` (``str`` or ``None``) as a pandas ``str`` array.
 
@@ -841,8 +870,16 @@ def strings(values: Any) -> Any:
     if isinstance(values, np.ndarray):
         values = values.tolist()
     if getattr(_STR_DTYPE, "storage", None) == "pyarrow":
+        if isinstance(values, list) and values.count(None) == len(values):
+            return _ARROW_STRINGS(_nulls(len(values)), dtype=_STR_DTYPE)
         return _ARROW_STRINGS(pa.array(values, type=pa.large_string()), dtype=_STR_DTYPE)
     return pd.array(values, dtype=_STR_DTYPE)  # pragma: no cover - pandas without pyarrow
+
+
+@cache
+def _nulls(n: int) -> pa.Array:
+    """``n`` null strings (arrow arrays are immutable, so one serves every column)."""
+    return pa.nulls(n, pa.large_string())
 
 
 def take_strings(values: Sequence[str], index: np.ndarray) -> Any:
@@ -861,7 +898,10 @@ def take_strings(values: Sequence[str], index: np.ndarray) -> Any:
         Of dtype ``str``, one a row.
     """
     if getattr(_STR_DTYPE, "storage", None) == "pyarrow":
-        taken = pa.array(values, type=pa.large_string()).take(pa.array(index))
+        if len(values) == 1:
+            taken = pa.repeat(pa.scalar(values[0], pa.large_string()), len(index))
+        else:
+            taken = pa.array(values, type=pa.large_string()).take(pa.array(index))
         return _ARROW_STRINGS(taken, dtype=_STR_DTYPE)
     return strings(np.array(values, dtype=object)[index])  # pragma: no cover
 
@@ -879,6 +919,7 @@ __all__ = [
     "ascent",
     "built_log",
     "derived_speed",
+    "empty",
     "floats",
     "frame",
     "in_time_order",

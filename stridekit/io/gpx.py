@@ -44,7 +44,6 @@ import numpy as np
 import pyarrow as pa
 from lxml import etree
 
-from stridekit import schema
 from stridekit.errors import LogFormatError
 from stridekit.io import safety
 from stridekit.io.arrays import (
@@ -53,6 +52,7 @@ from stridekit.io.arrays import (
     ascent,
     built_log,
     derived_speed,
+    empty,
     frame,
     in_time_order,
     number_table,
@@ -152,7 +152,7 @@ def parse_gpx(data: bytes, *, source: str = "<bytes>", tz: TzLike = None) -> Tra
     """
     if data[:2] == safety.GZIP_MAGIC:
         data = safety.gunzip_bytes(data, source)
-    root = safety.parse_xml(data, source)
+    root = safety.parse_xml(data, source, blank_text=False)
     root_name = _local(root.tag)
     if root_name != "gpx":
         raise LogFormatError(
@@ -437,7 +437,7 @@ def _assemble(parts: list[_Part], *, raw_count: int, source: str, tz: TzLike) ->
     samples_cols = stack([p.samples for p in parts], ids, lengths, time_ns)
     sessions = frame("sessions", session_cols)
     samples = frame("samples", samples_cols, extra=(TEMPERATURE_COLUMN,))
-    laps = schema.empty("laps")
+    laps = empty("laps")
     skipped = raw_count - len(parts)
     entry = ReportEntry(
         path=source,
@@ -450,7 +450,13 @@ def _assemble(parts: list[_Part], *, raw_count: int, source: str, tz: TzLike) ->
             else None
         ),
     )
-    return built_log(sessions=sessions, laps=laps, samples=samples, report=ImportReport([entry]))
+    return built_log(
+        sessions=sessions,
+        laps=laps,
+        samples=samples,
+        sets=empty("sets"),
+        report=ImportReport([entry]),
+    )
 
 
 __all__ = ["LONG_STEP_M", "MAX_RUN_SPEED_MPS", "TEMPERATURE_COLUMN", "parse_gpx", "read_gpx"]

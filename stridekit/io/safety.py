@@ -174,7 +174,9 @@ def _too_big(source: str, size: int, cap: int, *, inflated: bool = False) -> Uns
     )
 
 
-def parse_xml(data: bytes, path: str | os.PathLike[str]) -> etree._Element:
+def parse_xml(
+    data: bytes, path: str | os.PathLike[str], *, blank_text: bool = True
+) -> etree._Element:
     """Parse ``data`` as XML with a hardened parser and return the root element.
 
     Entities are never resolved, no DTD or network resource is loaded, and trees deeper
@@ -188,6 +190,10 @@ def parse_xml(data: bytes, path: str | os.PathLike[str]) -> etree._Element:
         The document.
     path
         Where the document came from, for messages.
+    blank_text
+        Whether to keep the whitespace-only text between elements (indentation). Readers
+        that only read elements' own texts pass ``False``: the tree is then about half the
+        nodes, faster to build, walk and free.
 
     Returns
     -------
@@ -211,7 +217,7 @@ def parse_xml(data: bytes, path: str | os.PathLike[str]) -> etree._Element:
         load_dtd=False,
         dtd_validation=False,
         huge_tree=False,
-        remove_blank_text=False,
+        remove_blank_text=not blank_text,
         # collect_ids stays on: turning it off makes libxml2 read a DOCTYPE's external subset.
     )
     try:

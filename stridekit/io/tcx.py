@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 from lxml import etree
 
@@ -41,6 +40,7 @@ from stridekit.io.arrays import (
     ascent,
     built_log,
     derived_speed,
+    empty,
     frame,
     in_time_order,
     number_table,
@@ -134,7 +134,7 @@ def parse_tcx(data: bytes, *, source: str = "<bytes>", tz: TzLike = None) -> Tra
     """
     if data[:2] == safety.GZIP_MAGIC:
         data = safety.gunzip_bytes(data, source)
-    root = safety.parse_xml(data, source)
+    root = safety.parse_xml(data, source, blank_text=False)
     names = _LocalNames()
     if names(root.tag) != "TrainingCenterDatabase":
         raise LogFormatError(
@@ -355,24 +355,14 @@ class _Part:
     time_ns: np.ndarray
 
 
-def _time_ns(text: str | None) -> int | None:
-    if not text:
-        return None
-    try:
-        ts = pd.Timestamp(text.strip())
-    except ValueError:
-        return None
-    if ts is pd.NaT:
-        return None
-    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-    return int(ts.as_unit("ns").value)
-
-
 def _build(act: _RawActivity, source: str) -> _Part | None:
     times, cols, rows_before = _points(act)
     t_ns, ok = parse_times(times)
-    lap_start_ns = [_time_ns(lap.start) for lap in act.laps]
-    candidates = [v for v in (_time_ns(act.id), *lap_start_ns[:1]) if v is not None]
+    # The Id and the laps' StartTime, read in one call.
+    head_ns, head_ok = parse_times([act.id, *(lap.start for lap in act.laps)])
+    stamps = [int(v) if k else None for v, k in zip(head_ns.tolist(), head_ok, strict=True)]
+    lap_start_ns = stamps[1:]
+    candidates = [v for v in stamps[:2] if v is not None]
     if not candidates and ok.any():
         candidates = [int(t_ns[ok].min())]
     if not candidates:
@@ -552,7 +542,13 @@ def _assemble(parts: list[_Part], *, raw_count: int, source: str, tz: TzLike) ->
         ),
     )
     # Not validated here: the frames conform by construction (tests validate them).
-    return built_log(sessions=sessions, laps=laps, samples=samples, report=ImportReport([entry]))
+    return built_log(
+        sessions=sessions,
+        laps=laps,
+        samples=samples,
+        sets=empty("sets"),
+        report=ImportReport([entry]),
+    )
 
 
 __all__ = ["parse_tcx", "read_tcx"]
