@@ -27,8 +27,9 @@ intervals, tempo and race are speed days; long, easy and recovery are distance d
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable, Mapping
 from os import PathLike
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -166,21 +167,18 @@ def classify_runs(
     kinds: list[str] = []
     reasons: list[str] = []
     tags = runs["workout_type"] if "workout_type" in runs.columns else None
-    for pos, i in enumerate(index):
-        row = runs.loc[i]
+    rows = runs[["session_id", "kind", "reason", "title", "notes", "distance_m", "duration_s"]]
+    rep_min = sid.map(durations["min"]).to_numpy(dtype=float, na_value=np.nan)
+    rep_max = sid.map(durations["max"]).to_numpy(dtype=float, na_value=np.nan)
+    rep_src = [x if isinstance(x, str) else "" for x in sid.map(sources).tolist()]
+    tag_values = [None] * len(runs) if tags is None else tags.to_numpy(dtype=object)
+    for pos, row in enumerate(rows.to_dict("records")):
         kind, reason = _classify(
             row,
-            tag=None if tags is None else tags.loc[i],
+            tag=tag_values[pos],
             n_repeats=int(n_repeats[pos]),
-            repeat_range=(
-                (
-                    float(durations.loc[row["session_id"], "min"]),
-                    float(durations.loc[row["session_id"], "max"]),
-                )
-                if n_repeats[pos]
-                else None
-            ),
-            repeat_source=str(sources.get(row["session_id"], "")),
+            repeat_range=(float(rep_min[pos]), float(rep_max[pos])) if n_repeats[pos] else None,
+            repeat_source=str(rep_src[pos]),
             speed=float(speed[pos]),
             main_s=float(main_s[pos]),
             easy_ref=float(easy_ref[pos]),
@@ -361,12 +359,12 @@ def _references(
     return easy[back], long_from[back], long_runs[back]
 
 
-def _text(row: pd.Series) -> str:
+def _text(row: Mapping[Hashable, Any]) -> str:
     return " ".join(str(row[c]) for c in ("title", "notes") if isinstance(row[c], str))
 
 
 def _classify(
-    row: pd.Series,
+    row: Mapping[Hashable, Any],
     *,
     tag: object,
     n_repeats: int,
