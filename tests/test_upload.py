@@ -20,6 +20,7 @@ from stridekit.dashboard import overview
 from stridekit.dashboard.upload import (
     ACCEPTED_KINDS,
     FOLDER_PREFIX,
+    MAX_FILES,
     MB,
     KernelFolder,
     Upload,
@@ -112,6 +113,14 @@ def test_the_kernel_rechecks_the_cap(folder: KernelFolder) -> None:
     assert browser.say("b3", "chunk", [b"x" * 11], file=0, offset=0) == "refused"
     assert "more data arrived than its size" in upload.message
     assert not [p for p in folder.path.rglob("*") if p.is_file()]
+
+
+def test_too_many_files_are_refused(folder: KernelFolder) -> None:
+    upload = Upload(receiver({}), max_bytes=MB, folder=folder)
+    many = [{"name": f"{i}.fit", "size": 1} for i in range(MAX_FILES + 1)]
+    assert Browser(upload).say("b1", "begin", files=many) == "refused"
+    assert "Put them in a zip" in upload.message
+    assert not list(folder.path.rglob("*.fit"))
 
 
 def test_a_chunk_with_no_upload_begun_is_refused(folder: KernelFolder) -> None:
@@ -281,7 +290,7 @@ def test_a_fit_upload_reaches_every_subscriber(
     assert browser.replies[-1]["ok"] is True
     assert len(got) == len(second) == 1 and got[0] is second[0]
     assert len(got[0].sessions) == 1
-    assert panel.upload.message == "Read 1 session on 13 Mar 2021. Every page shows it now."
+    assert panel.upload.message == "Read 1 session on 13 Mar 2021. This page shows it now."
     assert panel.upload.message_kind == "ok"
     assert "<code>run.fit</code>" in panel.report.value and ">ok<" in panel.report.value
     assert not no_cache.exists() or not any(no_cache.rglob("*")), "never the shared cache"

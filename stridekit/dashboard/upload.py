@@ -70,6 +70,9 @@ CHUNK_BYTES: Final = 4 * MB
 FOLDER_PREFIX: Final = "stridekit-upload-"
 """Start of the name of every kernel's upload folder (then the kernel's process id)."""
 
+MAX_FILES: Final = 10_000
+"""Most files one upload may hold (a zip counts as one) [count]."""
+
 MAX_NESTED_ZIPS: Final = 2
 """How deep zips inside a zip are unpacked (a Garmin export keeps its FIT files in zips)."""
 
@@ -257,6 +260,11 @@ class Batch:
         """
         if not files:
             raise UploadRefused("No file was chosen. Choose one or more files to upload.")
+        if len(files) > MAX_FILES:
+            raise UploadRefused(
+                f"{len(files):,} files were chosen, more than the {MAX_FILES:,} one upload takes. "
+                "Put them in a zip, or upload them in parts."
+            )
         incoming = []
         for i, (raw, size) in enumerate(files):
             name = safe_name(raw)
@@ -705,7 +713,7 @@ class UploadPanel(widgets.VBox):
             first, last = (f"{d:%d %b %Y}" for d in span)
             when = f" on {first}" if first == last else f" from {first} to {last}"
         count = len(log.sessions)
-        message = f"Read {count} session{'s' if count != 1 else ''}{when}. Every page shows it now."
+        message = f"Read {count} session{'s' if count != 1 else ''}{when}. This page shows it now."
         if log.report.problems:
             message += " Some files were not read whole; the report below says why."
         if failed:
