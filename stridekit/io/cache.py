@@ -237,7 +237,7 @@ def load_file(key: str, source: str, root: Path | None = None) -> ParsedFile | N
         meta = json.loads(metadata[_META])
         tables = {name: _from_ipc(metadata[name.encode()]) for name in meta["small"]}
         if meta["samples"]:
-            tables["samples"] = pf.read(use_threads=False)
+            tables["samples"] = pf.read(use_threads=False).replace_schema_metadata(None)
         entry = meta["entry"]
         parsed = ParsedFile(
             source=meta["source"],
@@ -291,7 +291,6 @@ def store_file(key: str, parsed: ParsedFile, root: Path | None = None) -> None:
             compression="none",
             use_dictionary=[f.name for f in body.schema if pa.types.is_large_string(f.type)],
             write_statistics=False,
-            store_schema=False,
         )
         os.replace(tmp, path)
     except OSError:

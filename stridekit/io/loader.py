@@ -180,6 +180,7 @@ def load_log(
         "log",
         READER_VERSION,
         str(zone),
+        str(root.absolute()),  # the tables name their files
         *(f"{f.relative_to(root) if f != root else f.name}:{digests[f]}" for f in files),
     )
     if use_cache and (hit := cache.load(key)) is not None:

@@ -500,9 +500,9 @@ def _read(export: _Export, tz: dt.tzinfo, recordings: RecordingReader | None) ->
     report = ImportReport()
     rows: list[pd.Series] = []
     requests: list[tuple[int, str, pd.Series]] = []
-    for number, (_, row) in enumerate(table.iterrows(), start=1):
-        filename = row["filename"]
-        session = row.drop(labels=["filename"])
+    filenames = table["filename"].tolist()
+    for number, (_, session) in enumerate(table.drop(columns=["filename"]).iterrows(), start=1):
+        filename = filenames[number - 1]
         rows.append(session)
         if isinstance(filename, str) and filename.strip():
             requests.append((number, filename.strip(), session))
