@@ -348,6 +348,21 @@ def test_a_zip_slip_member_is_refused(fixtures: Path, folder: KernelFolder, no_c
     assert not list(folder.path.parent.rglob("outside.fit"))
 
 
+def test_unpacking_stops_at_the_budget(
+    fixtures: Path, folder: KernelFolder, no_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("stridekit.io.safety.MAX_TOTAL_INFLATED", 150_000)
+    runs = io.BytesIO()
+    with zipfile.ZipFile(runs, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i in range(3):
+            zf.writestr(f"run{i}.fit", (fixtures / FIT).read_bytes())  # 39 KB each
+    panel, browser, got = panel_with(folder)
+    assert browser.send_files({"a.zip": runs.getvalue(), "b.zip": runs.getvalue()}) == "done"
+    assert len(got) == 1 and len(got[0].sessions) == 1, "the first zip was read"
+    assert "b.zip: unpacks to more than 150,000 bytes in all" in panel.report.value
+    assert sum(1 for _ in folder.path.rglob("*.fit")) == 0, "deleted once read"
+
+
 def test_any_unexpected_failure_is_a_sentence_not_a_traceback(
     fixtures: Path, folder: KernelFolder, no_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

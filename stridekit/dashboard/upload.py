@@ -33,7 +33,7 @@ import traitlets
 
 from stridekit.analysis.classify import classify_runs
 from stridekit.dashboard.progress import ProgressBar
-from stridekit.errors import StridekitError
+from stridekit.errors import StridekitError, UnsafeInputError
 from stridekit.io import garmin, safety, strava
 from stridekit.io.detect import LOG_SUFFIXES
 from stridekit.io.loader import load_log
@@ -356,13 +356,24 @@ def visible(text: str, folder: Path) -> str:
     return text
 
 
-def _unpack(archive: Path, target: Path, depth: int = 1) -> list[ReportEntry]:
+@dataclass
+class _Budget:
+    """Bytes an upload may still unpack to, over all its zips and the zips inside them."""
+
+    left: int = field(default_factory=lambda: safety.MAX_TOTAL_INFLATED)
+
+
+def _unpack(
+    archive: Path, target: Path, depth: int = 1, budget: _Budget | None = None
+) -> list[ReportEntry]:
     """Write the recordings and CSVs of a zip (not a Strava export) into ``target``.
 
-    Members that are not logs (a Garmin export's JSON, pictures) are left out; zips inside
-    are unpacked in turn, down to :data:`MAX_NESTED_ZIPS`. Returns the report entries of what
-    could not be unpacked.
+    Members that are not logs (a Garmin export's JSON, pictures), hidden or ``__MACOSX``,
+    are left out; zips inside are unpacked in turn, down to :data:`MAX_NESTED_ZIPS`, all
+    within the caps of :mod:`stridekit.io.safety` and :data:`safety.MAX_TOTAL_INFLATED` in
+    all. Returns the report entries of what could not be unpacked.
     """
+    budget = budget if budget is not None else _Budget()
     entries: list[ReportEntry] = []
     try:
         with zipfile.ZipFile(archive) as zf:
@@ -373,20 +384,36 @@ def _unpack(archive: Path, target: Path, depth: int = 1) -> list[ReportEntry]:
                 suffix = member.suffix.lower()
                 if suffix not in LOG_SUFFIXES and suffix != ".zip":
                     continue
+                if any(part.startswith(".") or part == "__MACOSX" for part in member.parts):
+                    continue
                 if suffix == ".zip" and depth >= MAX_NESTED_ZIPS:
                     continue
                 wanted += 1
                 out = target.joinpath(*member.parts)
                 if not out.resolve().is_relative_to(target.resolve()):
-                    raise UploadRefused(f"{archive}: a member escapes its folder")
-                out.parent.mkdir(parents=True, exist_ok=True)
+                    raise UnsafeInputError(
+                        archive,
+                        f"has a member named {str(member)!r} that would escape the folder it is "
+                        "unpacked to",
+                        fix="the archive is broken or hostile; export it again",
+                    )
                 try:
-                    out.write_bytes(safety.read_member(zf, info, archive))
+                    data = safety.read_member(zf, info, archive)
                 except StridekitError as exc:
                     entries.append(ReportEntry(f"{archive}!{member}", "skipped", None, 0, str(exc)))
                     continue
+                budget.left -= len(data)
+                if budget.left < 0:
+                    raise UnsafeInputError(
+                        archive,
+                        f"unpacks to more than {safety.MAX_TOTAL_INFLATED:,} bytes in all, the "
+                        "cap (stridekit.io.safety.MAX_TOTAL_INFLATED)",
+                        fix="upload the recordings in parts",
+                    )
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_bytes(data)
                 if suffix == ".zip":
-                    entries += _unpack(out, out.with_name(out.name + "!"), depth + 1)
+                    entries += _unpack(out, out.with_name(out.name + "!"), depth + 1, budget)
                     out.unlink()
             if not wanted:
                 entries.append(
@@ -459,6 +486,7 @@ def read_upload(folder: Path, *, progress: ProgressCallback | None = None) -> Tr
         The log, its report with one entry per file (and per unpacked member).
     """
     received = folder / INCOMING
+    budget = _Budget()
     parts: list[TrainingLog] = []
     entries: list[ReportEntry] = []
     for place in sorted(p for p in received.iterdir() if p.is_dir()):
@@ -469,7 +497,7 @@ def read_upload(folder: Path, *, progress: ProgressCallback | None = None) -> Tr
             if export is not None:
                 parts.append(export)
             else:
-                entries += _unpack(file, file.with_name(file.name + "!"))
+                entries += _unpack(file, file.with_name(file.name + "!"), budget=budget)
             file.unlink()  # read, or unpacked: the folder's reading must not see it again
     if any(p.is_file() for p in received.rglob("*")):
         parts.append(load_log(received, use_cache=False, progress=progress))
