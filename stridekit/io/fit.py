@@ -602,20 +602,28 @@ class _Decoder:
         """
         n = len(idx)
         out: Columns = {}
-        rows: np.ndarray | None = None
         order = ">" if layout.big_endian else "<"
+        names: list[str] = []
+        formats: list[Any] = []
+        offsets: list[int] = []
+        kept: list[tuple[str, P.Field, P.BaseType]] = []
         for name, f in spec.items():
             where = layout.fields.get(f.number)
             bt = _base_type(where)
             if where is None or bt is None:
                 out[name] = np.full((n, 1) if f.array else n, _NAN)
                 continue
-            if rows is None:
-                rows = self._rows(idx, layout)
-            offset, size, _ = where
-            width = size if f.array else bt.size
-            chunk = rows[:, offset : offset + width]
-            out[name] = _values(chunk, bt, order, f, layout.global_num)
+            names.append(name)
+            formats.append(_format(bt, order, where[1] // bt.size if f.array else 0))
+            offsets.append(where[0])
+            kept.append((name, f, bt))
+        if kept:
+            dtype = np.dtype(
+                {"names": names, "formats": formats, "offsets": offsets, "itemsize": layout.size}
+            )
+            records = self._rows(idx, layout).view(dtype)[:, 0]
+            for name, f, bt in kept:
+                out[name] = _values(records[name], bt, order, f, layout.global_num)
         return out
 
     def _decode_mixed(self, idx: np.ndarray, lay: np.ndarray, spec: dict[str, P.Field]) -> Columns:
@@ -648,7 +656,8 @@ class _Decoder:
             ranked = sorted(groups, key=lambda k: -int(counts[groups[k]].sum()))
             offset, width, big, bt = ranked[0]
             order = ">" if big else "<"
-            column = _values(rows[:, offset : offset + width], bt, order, f, global_num)
+            raw = _field(rows, offset, bt, order, width // bt.size if f.array else 0)
+            column = _values(raw, bt, order, f, global_num)
             if len(ranked) == 1 and len(groups[ranked[0]]) == len(lids):
                 out[name] = column
                 continue
@@ -666,8 +675,9 @@ class _Decoder:
                 member = np.zeros(len(layouts), dtype=bool)
                 member[groups[key]] = True
                 sel = np.flatnonzero(member[lay])
-                chunk = rows[sel, offset : offset + width]
-                values = _values(chunk, bt, ">" if big else "<", f, global_num)
+                order = ">" if big else "<"
+                raw = _field(rows[sel], offset, bt, order, width // bt.size if f.array else 0)
+                values = _values(raw, bt, order, f, global_num)
                 if f.array:
                     column[sel, : values.shape[1]] = values
                 else:
@@ -802,30 +812,41 @@ def _base_type(where: tuple[int, int, int] | None) -> P.BaseType | None:
     return bt if where[1] and not where[1] % bt.size else None
 
 
-def _values(
-    chunk: np.ndarray, bt: P.BaseType, order: str, f: P.Field, global_num: int
-) -> np.ndarray:
-    """The values of a field from its bytes ``chunk`` (one row a message) [field's unit].
+def _format(bt: P.BaseType, order: str, count: int) -> Any:
+    """The numpy format of a field: its base type (floats as unsigned integers of their
+    size, to compare with the invalid value bit for bit), ``count`` elements when > 0."""
+    code = f"{order}u{bt.size}" if bt.code[0] == "f" else order + bt.code
+    return (code, (count,)) if count else code
+
+
+def _field(rows: np.ndarray, offset: int, bt: P.BaseType, order: str, count: int) -> np.ndarray:
+    """The raw values of one field at ``offset`` of every row of ``rows``, as a view."""
+    dtype = np.dtype(
+        {
+            "names": ["v"],
+            "formats": [_format(bt, order, count)],
+            "offsets": [offset],
+            "itemsize": rows.shape[1],
+        }
+    )
+    return rows.view(dtype)[:, 0]["v"]
+
+
+def _values(raw: np.ndarray, bt: P.BaseType, order: str, f: P.Field, global_num: int) -> np.ndarray:
+    """The values of a field from its raw values ``raw`` (one a message) [field's unit].
 
     ``float64``, NaN where the raw value is the base type's invalid one, scaled; for array
     fields two dimensions, one column an element.
     """
-    if bt.size == 1:
-        raw = chunk if f.array else chunk[:, 0]
-    else:
-        code = f"{order}u{bt.size}" if bt.code[0] == "f" else order + bt.code
-        raw = np.ascontiguousarray(chunk).view(code)
-        if not f.array:
-            raw = raw[:, 0]
     if bt.code[0] == "f":
         values = raw.view(order + bt.code).astype(np.float64)
+    elif f.scale != 1.0:
+        values = np.divide(raw, f.scale, dtype=np.float64)
     else:
         values = raw.astype(np.float64)
     if not (f.array and f.number == 8 and global_num == P.RECORD):
-        invalid = raw == bt.invalid  # compressed_speed_distance: raw bytes, all kept
-        if invalid.any():
-            values[invalid] = _NAN
-    if f.scale != 1.0:
+        values[raw == bt.invalid] = _NAN  # compressed_speed_distance: raw bytes, all kept
+    if bt.code[0] == "f" and f.scale != 1.0:
         values /= f.scale
     if f.offset:
         values -= f.offset
