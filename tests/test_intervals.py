@@ -151,9 +151,14 @@ def test_bad_input_gives_empty_repeats_and_says_what_is_missing() -> None:
     for frame in (no_speed, one, schema.empty("samples"), samples.iloc[0:0]):
         out = detect_intervals(frame)
         assert out.empty and list(out.columns) == list(REPEAT_COLUMNS)
-    phases = detect_all(pd.concat([no_speed.assign(session_id="x"), one.assign(session_id="y")]))
+    broken = samples.assign(session_id="z")
+    broken.loc[broken.index[-1], "t_s"] = 1e9  # a broken clock: 31 years
+    phases = detect_all(
+        pd.concat([no_speed.assign(session_id="x"), one.assign(session_id="y"), broken])
+    )
     notes = dict(zip(phases.phases["session_id"], phases.phases["missing"], strict=True))
     assert "no speed or distance recorded" in notes["x"] and "too few samples" in notes["y"]
+    assert "longer than 48 h" in notes["z"]
     assert phases.phases[["warmup_s", "cooldown_s"]].isna().all().all()
 
 

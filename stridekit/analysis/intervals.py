@@ -75,6 +75,9 @@ PAUSE_GAP_S: Final = 10.0
 MIN_PHASE_S: Final = 120.0
 """Shortest warm-up or cool-down that counts [s]."""
 
+MAX_SPAN_S: Final = 48 * 3600.0
+"""Sessions recorded over longer than this [s] (a broken clock) get no grid."""
+
 MAX_SPEED_MPS: Final = 12.0
 """Faster samples are GPS glitches and ignored [m/s]."""
 
@@ -154,6 +157,8 @@ class Grid:
         Per cell: whether it lies in a stop (paused timer, or no samples while standing).
     has_speed, has_hr
         Per session: whether speed (or distance) and heart rate were recorded.
+    too_long
+        Per session: longer than :data:`MAX_SPAN_S` (no cells: not analysed).
     axis, sample_d, sample_hr, sample_off
         The sorted samples: their time on a global axis (session ``k`` at
         ``k * span + t_s``), distance (integrated from speed where none was recorded),
@@ -172,6 +177,7 @@ class Grid:
     stopped: BoolArray
     has_speed: BoolArray
     has_hr: BoolArray
+    too_long: BoolArray
     axis: FloatArray
     sample_d: FloatArray
     sample_hr: FloatArray
@@ -239,9 +245,19 @@ def build_grid(samples: pd.DataFrame) -> Grid:
             dup = np.concatenate(([False], (np.diff(codes) == 0) & (np.diff(t) <= 0)))
             t, codes, d, v, hr = t[~dup], codes[~dup], d[~dup], v[~dup], hr[~dup]
     n_sessions = len(uniques)
-    n = len(t)
     counts = np.bincount(codes, minlength=n_sessions)
     off = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    spans = np.zeros(n_sessions)
+    has = counts > 0
+    if len(t):
+        spans[has] = t[off[1:][has] - 1] - t[off[:-1][has]]
+    too_long = spans > MAX_SPAN_S
+    if too_long.any():  # a broken clock must not fill the memory: leave the session out
+        keep = ~too_long[codes]
+        t, codes, d, v, hr = t[keep], codes[keep], d[keep], v[keep], hr[keep]
+        counts = np.bincount(codes, minlength=n_sessions)
+        off = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    n = len(t)
     last = np.zeros(n, dtype=bool)
     last[off[1:][counts > 0] - 1] = True
 
@@ -310,8 +326,9 @@ def build_grid(samples: pd.DataFrame) -> Grid:
         session=session,
         speed=speed,
         stopped=stopped,
-        has_speed=has_speed,
+        has_speed=has_speed & ~too_long,
         has_hr=has_hr,
+        too_long=too_long,
         axis=codes * span + t,
         sample_d=d,
         sample_hr=hr,
@@ -741,7 +758,8 @@ def _phases(
     for mask, note in (
         (~grid.has_speed, "no speed or distance recorded"),
         (~grid.has_hr, "no heart rate recorded"),
-        (n_cells < 60, "too few samples"),
+        (grid.too_long, "recording longer than 48 h, not analysed"),
+        ((n_cells < 60) & ~grid.too_long, "too few samples"),
     ):
         missing = np.where(mask, np.where(missing == "", note, missing + "; " + note), missing)
     return pd.DataFrame(
