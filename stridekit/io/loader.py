@@ -40,7 +40,7 @@ from stridekit.io.cache import ParsedFile
 from stridekit.io.common import TzLike, resolve_tz
 from stridekit.io.merge import merge_duplicates
 from stridekit.log import TrainingLog
-from stridekit.report import ImportReport, ProgressCallback, ReportEntry
+from stridekit.report import ImportReport, MergeEntry, ProgressCallback, ReportEntry
 
 Reader = Callable[[bytes, str, TzLike], TrainingLog]
 
@@ -449,10 +449,18 @@ def _member_jobs(archive: Path, options: _Options) -> list[FileJob]:
 
 
 def _combine(results: list[ParsedFile], report: ImportReport) -> TrainingLog:
-    """The files' tables together; a session read twice (the same recording copied) once."""
+    """The files' tables together.
+
+    A session whose key was already read from a file of the same format is the same
+    recording copied: the first one read is kept and the copy's entry says so. One read from
+    a file of another format (a FIT and a GPX of one run share their start's key) is the same
+    activity from another source: both are kept under provisional keys and the richest wins
+    (:func:`stridekit.io.merge.merge_duplicates`), under the shared key.
+    """
     parts: dict[str, list[pa.Table]] = {name: [] for name in schema.table_names()}
     set_tables: list[tuple[str, pd.DataFrame]] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, str | None]] = {}
+    aliases: dict[str, str] = {}
     for parsed in results:
         entry = parsed.entry
         if entry is None:
@@ -468,30 +476,83 @@ def _combine(results: list[ParsedFile], report: ImportReport) -> TrainingLog:
         tables = parsed.tables
         sessions = tables.get("sessions")
         ids: list[str] = [] if sessions is None else sessions.column("session_id").to_pylist()
-        repeated = [i for i in ids if i in seen]
-        if repeated:
+        copies = [i for i in ids if i in seen and seen[i][1] == parsed.format]
+        if copies:
             # the same recording twice (a copy in two folders): the first one read is kept
-            fresh = [i for i in ids if i not in seen]
-            keep = pa.array(fresh, pa.string())
+            fresh = [i for i in ids if i not in copies]
+            keep = pa.array(fresh, pa.large_string())
             tables = {
                 name: t.filter(pc.is_in(t.column("session_id"), value_set=keep))
                 for name, t in tables.items()
             }
             message = (
-                f"{parsed.source}: {len(repeated)} of its sessions were already read from "
-                f"{', '.join(sorted({seen[i] for i in repeated}))}; kept once"
+                f"{parsed.source}: {len(copies)} of its sessions were already read from "
+                f"{', '.join(sorted({seen[i][0] for i in copies}))}; kept once"
             )
             report.add(ReportEntry(parsed.source, "partial", parsed.format, len(fresh), message))
             ids = fresh
         else:
             report.add(entry)
-        seen.update(dict.fromkeys(ids, parsed.source))
+        other = {i: f"{i}~{parsed.format}~{len(aliases)}" for i in ids if i in seen}
+        if other:  # the same activity from another source: merged later
+            aliases.update({alias: i for i, alias in other.items()})
+            tables = {name: _rekeyed(t, other) for name, t in tables.items()}
+        seen.update({i: (parsed.source, parsed.format) for i in ids if i not in other})
         for name, t in tables.items():
             if t.num_rows:
                 parts[name].append(t)
     frames = {name: _concat(parts[name], name) for name in schema.table_names()}
     combined = store.log_of(frames, report)
-    return _attach_sets(combined, set_tables, report)
+    combined = _attach_sets(combined, set_tables, report)
+    return _unalias(combined, aliases) if aliases else combined
+
+
+def _rekeyed(table: pa.Table, keys: dict[str, str]) -> pa.Table:
+    i = table.column_names.index("session_id")
+    values = [keys.get(v, v) for v in table.column(i).to_pylist()]
+    return table.set_column(i, "session_id", pa.array(values, pa.large_string()))
+
+
+def _unalias(log: TrainingLog, aliases: dict[str, str]) -> TrainingLog:
+    """Merge the sessions kept under provisional keys, then give the winners their keys."""
+    merged, merges = merge_duplicates(log)
+    ids = set(merged.sessions["session_id"])
+    # an alias whose original is still there was not the same activity after all (another
+    # sport): the first one read is kept, as for a copy
+    clash = {a for a, i in aliases.items() if a in ids and i in ids}
+    if clash:
+        merged = merged.select(sorted(ids - clash))
+    rename = {a: i for a, i in aliases.items() if a not in clash}
+
+    def back(df: pd.DataFrame) -> pd.DataFrame:
+        hit = df["session_id"].isin(rename)
+        if not hit.any():
+            return df
+        df = df.copy()
+        df.loc[hit, "session_id"] = df.loc[hit, "session_id"].map(rename)
+        return df
+
+    report = ImportReport(
+        list(log.report.entries),
+        [
+            MergeEntry(
+                kept=rename.get(m.kept, m.kept),
+                kept_path=m.kept_path,
+                dropped=rename.get(m.dropped, m.dropped),
+                dropped_path=m.dropped_path,
+                filled=m.filled,
+                reason=m.reason,
+            )
+            for m in [*log.report.merges, *merges]
+        ],
+    )
+    return TrainingLog(
+        sessions=back(merged.sessions),
+        laps=back(merged.laps),
+        samples=back(merged.samples),
+        sets=back(merged.sets),
+        report=report,
+    )
 
 
 def _concat(tables: list[pa.Table], name: str) -> pd.DataFrame:
