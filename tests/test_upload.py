@@ -213,6 +213,15 @@ def test_report_html_escapes_names_and_messages(tmp_path: Path) -> None:
     assert "<code>run.fit</code>" in shown
 
 
+def test_a_long_report_shows_its_problems_first() -> None:
+    ok = [ReportEntry(f"run{i}.fit", "ok", "fit", 1) for i in range(10)]
+    bad = ReportEntry("bad.fit", "skipped", None, 0, "bad.fit: not a format stridekit reads")
+    shown = report_html(ImportReport([*ok, bad]), max_rows=4)
+    assert shown.count("<tr>") == 1 + 4 + 1  # header, rows, the line saying how many more
+    assert shown.index("bad.fit") < shown.index("run0.fit")
+    assert "… and 7 more files read whole." in shown
+
+
 def test_the_kernel_folder_is_private_and_removed(tmp_path: Path) -> None:
     kept = KernelFolder(tmp_path)
     assert kept.path.parent == tmp_path

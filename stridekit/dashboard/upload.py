@@ -515,7 +515,13 @@ def read_upload(folder: Path, *, progress: ProgressCallback | None = None) -> Tr
 STATUS_COLOURS: Final = {"ok": "#1a9850", "partial": "#b35806", "skipped": "#d73027"}
 
 
-def report_html(report: ImportReport, folder: Path | None = None) -> str:
+MAX_REPORT_ROWS: Final = 200
+"""Most rows the report table shows; problems first, files read whole summed up after."""
+
+
+def report_html(
+    report: ImportReport, folder: Path | None = None, *, max_rows: int = MAX_REPORT_ROWS
+) -> str:
     """The import report as a small HTML table (status, file, sessions, message), escaped.
 
     Parameters
@@ -524,11 +530,17 @@ def report_html(report: ImportReport, folder: Path | None = None) -> str:
         The report.
     folder
         The upload's folder: its paths are shown as the visitor's own file names.
+    max_rows
+        Most rows shown. A longer report shows its problems first, then as many files read
+        whole as fit, and says how many more there are.
     """
 
     def shown(text: str) -> str:
         return html.escape(visible(text, folder) if folder is not None else text)
 
+    entries = list(report)
+    if len(entries) > max_rows:
+        entries = (report.problems + [e for e in entries if e.status == "ok"])[:max_rows]
     cell = "padding:0.15em 1em 0.15em 0;vertical-align:top"
     rows = "".join(
         "<tr>"
@@ -538,16 +550,23 @@ def report_html(report: ImportReport, folder: Path | None = None) -> str:
         f"<td style='{cell};text-align:right'>{e.sessions}</td>"
         f"<td style='{cell}'>{shown(e.message or '')}</td>"
         "</tr>"
-        for e in report
+        for e in entries
     )
     if not rows:
         return "<p class='stridekit-upload-report'>No file of the upload was a log.</p>"
+    more = len(report) - len(entries)
+    tail = (
+        f"<tr><td></td><td colspan='3' style='{cell}'>… and {more:,} more "
+        f"file{'s' if more != 1 else ''} read whole.</td></tr>"
+        if more
+        else ""
+    )
     return (
         "<table class='stridekit-upload-report' style='border-collapse:collapse;"
         f"font-size:0.9em'><thead><tr><th style='{cell};text-align:left'>status</th>"
         f"<th style='{cell};text-align:left'>file</th><th style='{cell}'>sessions</th>"
-        f"<th style='{cell};text-align:left'>message</th></tr></thead><tbody>{rows}</tbody>"
-        "</table>"
+        f"<th style='{cell};text-align:left'>message</th></tr></thead><tbody>{rows}{tail}"
+        "</tbody></table>"
     )
 
 
@@ -728,8 +747,8 @@ class UploadPanel(widgets.VBox):
         self.report.value = report_html(log.report, batch.folder)
         if log.sessions.empty:
             message = (
-                f"Nothing could be read from {names}; the report below says why. Your "
-                "dashboards still show the log they showed before."
+                f"Nothing could be read from {names}; the report below says why. This page "
+                "still shows the log it showed before."
             )
             self.upload.say(message, "error")
             return False, message
