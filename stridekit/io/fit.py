@@ -640,21 +640,34 @@ class _Decoder:
         counts = np.bincount(lay, minlength=len(layouts))
         lids = np.flatnonzero(counts).tolist()
         rows = self._rows(idx, max((layouts[lid] for lid in lids), key=lambda x: x.size))
+        rows_of = {lid: np.flatnonzero(lay == lid) for lid in lids}
+        picked: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
+
+        def pick(mine: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+            """The positions of the messages of layouts ``mine``, and their rows."""
+            if mine not in picked:
+                sel = np.concatenate([rows_of[lid] for lid in mine])
+                picked[mine] = (sel, rows[sel])
+            return picked[mine]
+
         out: Columns = {}
         for name, f in spec.items():
-            groups: dict[tuple[int, int, bool, P.BaseType], list[int]] = {}
+            groups: dict[tuple[int, int, bool, int], list[int]] = {}
+            types: dict[tuple[int, int, bool, int], P.BaseType] = {}
             for lid in lids:
                 where = layouts[lid].fields.get(f.number)
                 bt = _base_type(where)
                 if where is not None and bt is not None:
                     width = where[1] if f.array else bt.size
-                    key = (where[0], width, layouts[lid].big_endian, bt)
+                    key = (where[0], width, layouts[lid].big_endian, where[2] & 0x1F)
                     groups.setdefault(key, []).append(lid)
+                    types[key] = bt
             if not groups:
                 out[name] = np.full((n, 1) if f.array else n, _NAN)
                 continue
             ranked = sorted(groups, key=lambda k: -int(counts[groups[k]].sum()))
-            offset, width, big, bt = ranked[0]
+            offset, width, big, _ = ranked[0]
+            bt = types[ranked[0]]
             order = ">" if big else "<"
             raw = _field(rows, offset, bt, order, width // bt.size if f.array else 0)
             column = _values(raw, bt, order, f, global_num)
@@ -662,21 +675,19 @@ class _Decoder:
                 out[name] = column
                 continue
             if f.array:
-                cols = max(k[1] // k[3].size for k in groups)
+                cols = max(k[1] // types[k].size for k in groups)
                 if cols > column.shape[1]:
                     wider = np.full((n, cols), _NAN)
                     wider[:, : column.shape[1]] = column
                     column = wider
-            member = np.zeros(len(layouts), dtype=bool)
-            member[groups[ranked[0]]] = True
-            column[~member[lay]] = _NAN
+            main = set(groups[ranked[0]])
+            column[pick(tuple(lid for lid in lids if lid not in main))[0]] = _NAN
             for key in ranked[1:]:
-                offset, width, big, bt = key
-                member = np.zeros(len(layouts), dtype=bool)
-                member[groups[key]] = True
-                sel = np.flatnonzero(member[lay])
+                offset, width, big, _ = key
+                bt = types[key]
                 order = ">" if big else "<"
-                raw = _field(rows[sel], offset, bt, order, width // bt.size if f.array else 0)
+                sel, sub = pick(tuple(groups[key]))
+                raw = _field(sub, offset, bt, order, width // bt.size if f.array else 0)
                 values = _values(raw, bt, order, f, global_num)
                 if f.array:
                     column[sel, : values.shape[1]] = values
