@@ -26,6 +26,7 @@ from stridekit.dashboard.upload import (
     Upload,
     UploadPanel,
     accepted,
+    chunk_size,
     max_upload_bytes,
     remove_stale,
     report_html,
@@ -182,6 +183,12 @@ def test_a_size_just_over_the_cap_is_told_in_bytes(folder: KernelFolder) -> None
         upload.message
     )
     assert browser.say("b2", "begin", files=[{"name": "a.gpx", "size": MB}]) == "ready"
+
+
+def test_chunks_are_small_enough_to_show_progress() -> None:
+    assert chunk_size(200 * MB) == 4 * MB
+    assert chunk_size(16 * MB) == MB
+    assert chunk_size(MB) == 256 * 1024
 
 
 def test_cap_comes_from_the_environment() -> None:

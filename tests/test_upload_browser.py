@@ -226,7 +226,10 @@ def test_just_under_the_cap_is_read_and_just_over_is_never_sent(browser: Any, si
     mark = len(me.frames)
     message = upload(me, site, "under.gpx")
     assert message.startswith("Read 1 session on 26 Oct 2020"), message
-    assert sum(n for n in me.sent_since(mark) if n > BIG_FRAME) >= CAP - 1
+    chunks = [n for n in me.sent_since(mark) if n > BIG_FRAME]
+    assert sum(chunks) >= CAP - 1 and len(chunks) == 4, "sent in 256 KB chunks"
+    sent = me.page.locator(".stridekit-upload-sending").get_attribute("data-sent")
+    assert sent == str(CAP - 1), "the progress followed every chunk"
     me.page.wait_for_function(
         "() => document.body.innerText.includes('26 Oct 2020')", timeout=30_000
     )

@@ -76,8 +76,8 @@ function render({ model, el }) {
   const root = document.createElement("div");
   root.className = "stridekit-upload-control";
   root.innerHTML =
-    '<label class="stridekit-upload-button jupyter-button widget-button" ' +
-    'style="display:inline-flex;align-items:center;cursor:pointer;width:auto;padding:0 1em">' +
+    '<label class="stridekit-upload-button jupyter-button widget-button" style="display:' +
+    'inline-flex;align-items:center;position:relative;cursor:pointer;width:auto;padding:0 1em">' +
     "Choose files…" +
     '<input type="file" multiple style="position:absolute;width:1px;height:1px;opacity:0">' +
     "</label>" +
@@ -160,6 +160,7 @@ function render({ model, el }) {
     sending.style.display = "";
     bar.max = Math.max(total, 1);
     bar.value = 0;
+    sending.dataset.sent = "0";
     try {
       const announce = files.map((f) => ({ name: f.name, size: f.size }));
       await ask(batch, { event: "begin", files: announce }, [], ANSWER_TIMEOUT_MS);
@@ -171,6 +172,7 @@ function render({ model, el }) {
           await ask(batch, { event: "chunk", file: i, offset }, [bytes], ANSWER_TIMEOUT_MS);
           sent += bytes.byteLength;
           bar.value = sent;
+          sending.dataset.sent = String(sent);
           sendingText.textContent =
             "Sent " + sizeText(sent) + " of " + sizeText(total) + " · " + file.name;
         }

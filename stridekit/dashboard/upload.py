@@ -65,7 +65,18 @@ ACCEPTED_KINDS: Final = (
 """The accepted kinds of file, in words."""
 
 CHUNK_BYTES: Final = 4 * MB
-"""Bytes per widget message while sending a file [bytes]."""
+"""Most bytes per widget message while sending a file [bytes]: well under tornado's default
+websocket message limit (10 MB), so an upload works even where the limit is not raised."""
+
+MIN_CHUNK_BYTES: Final = 256 * 1024
+"""Fewest bytes per widget message [bytes]."""
+
+
+def chunk_size(max_bytes: int) -> int:
+    """Bytes per widget message for a cap: a file near the cap is sent in 16 steps or more,
+    so its progress shows, in chunks of :data:`MIN_CHUNK_BYTES` to :data:`CHUNK_BYTES`."""
+    return max(MIN_CHUNK_BYTES, min(CHUNK_BYTES, max_bytes // 16))
+
 
 FOLDER_PREFIX: Final = "stridekit-upload-"
 """Start of the name of every kernel's upload folder (then the kernel's process id)."""
@@ -584,7 +595,7 @@ class Upload(anywidget.AnyWidget):
     max_bytes
         The cap on one upload [bytes]; default :func:`max_upload_bytes`.
     chunk_bytes
-        Bytes per widget message.
+        Bytes per widget message; default :func:`chunk_size` of the cap.
     folder
         Where uploads are written; default :func:`kernel_folder`.
     """
@@ -604,14 +615,14 @@ class Upload(anywidget.AnyWidget):
         on_received: Callable[[Batch], tuple[bool, str]],
         *,
         max_bytes: int | None = None,
-        chunk_bytes: int = CHUNK_BYTES,
+        chunk_bytes: int | None = None,
         folder: KernelFolder | None = None,
         **kwargs: Any,
     ) -> None:
         cap = max_upload_bytes() if max_bytes is None else max_bytes
         super().__init__(
             max_bytes=cap,
-            chunk_bytes=chunk_bytes,
+            chunk_bytes=chunk_size(cap) if chunk_bytes is None else chunk_bytes,
             hint=f"{ACCEPTED_KINDS}; up to {human_size(cap)} at a time.",
             **kwargs,
         )
