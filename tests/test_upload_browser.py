@@ -199,6 +199,7 @@ def test_fit_upload_redraws_the_overview_and_only_for_this_visitor(
 
 
 def test_strava_export_zip_becomes_the_log(browser: Any, site: Site) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     me = visit(browser, site)
     message = upload(me, site, "export_42.zip")
     assert message.startswith("Read 3 sessions from 15 Aug 2015 to 13 Mar 2021"), message
@@ -210,6 +211,15 @@ def test_strava_export_zip_becomes_the_log(browser: Any, site: Site) -> None:
     assert rows.count() == 3
     assert {rows.nth(i).inner_text().split("\t")[0] for i in range(3)} == {"ok"}
     assert "export_42.zip" in rows.first.inner_text()
+    me.page.set_viewport_size({"width": 390, "height": 900})  # a phone
+    me.page.wait_for_timeout(500)
+    overflow = me.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, "the upload area and its report fit a phone's width"
+    right = me.page.evaluate(
+        "document.querySelector('table.stridekit-upload-report').getBoundingClientRect().right"
+    )
+    assert right <= 390, "every column of the report shows"
+    me.page.screenshot(path=str(ARTIFACTS / "overview-upload-phone.png"), full_page=True)
     assert_clean(me)
     me.page.context.close()
 

@@ -557,7 +557,7 @@ def report_html(
         "<tr>"
         f"<td style='{cell};color:{STATUS_COLOURS.get(e.status, '#d73027')}'>"
         f"{html.escape(e.status)}</td>"
-        f"<td style='{cell}'><code>{shown(e.path)}</code></td>"
+        f"<td style='{cell};overflow-wrap:anywhere'><code>{shown(e.path)}</code></td>"
         f"<td style='{cell};text-align:right'>{e.sessions}</td>"
         f"<td style='{cell}'>{shown(e.message or '')}</td>"
         "</tr>"
@@ -573,11 +573,12 @@ def report_html(
         else ""
     )
     return (
+        "<div style='overflow-x:auto;max-width:100%'>"
         "<table class='stridekit-upload-report' style='border-collapse:collapse;"
         f"font-size:0.9em'><thead><tr><th style='{cell};text-align:left'>status</th>"
         f"<th style='{cell};text-align:left'>file</th><th style='{cell}'>sessions</th>"
         f"<th style='{cell};text-align:left'>message</th></tr></thead><tbody>{rows}{tail}"
-        "</tbody></table>"
+        "</tbody></table></div>"
     )
 
 
