@@ -221,10 +221,31 @@ def test_crc_matches_the_sdk_algorithm() -> None:
         assert fit_crc(data) == _crc_sdk(data), n
 
 
+def test_crcs_of_ranges_match_the_sdk_algorithm() -> None:
+    rng = random.Random(5)
+    data = bytes(rng.randrange(256) for _ in range(20_000))
+    for _ in range(60):
+        ranges = []
+        for _ in range(rng.randrange(1, 8)):
+            a = rng.randrange(len(data))
+            b = min(len(data), a + rng.choice([0, 1, 14, 31, 32, 33, 500, 4000, 20_000]))
+            ranges.append((a, b))
+        assert fit.fit_crcs(data, ranges) == [_crc_sdk(data[a:b]) for a, b in ranges], ranges
+
+
 def test_crc_of_a_whole_valid_file_is_zero(fixtures: Path) -> None:
     data = (_fit_dir(fixtures) / "activity-large-fenxi2-multisport.fit").read_bytes()
     assert fit_crc(data) == 0
     assert fit_crc(data[:-2]) == int.from_bytes(data[-2:], "little")
+    # The seven chained files of the fr935 file, each with its own CRC, in one pass.
+    data = (_fit_dir(fixtures) / "garmin-fr935-cr.fit").read_bytes()
+    ranges, pos = [], 0
+    while pos < len(data):
+        end = pos + data[pos] + int.from_bytes(data[pos + 4 : pos + 8], "little") + 2
+        ranges.append((pos, end))
+        pos = end
+    assert len(ranges) == 7
+    assert fit.fit_crcs(data, ranges) == [0] * 7
 
 
 # --------------------------------------------------------------------------- field values

@@ -1162,7 +1162,7 @@ def _owners(parts: list[_Part], chain: np.ndarray, times: np.ndarray) -> np.ndar
     chained file without sessions go to the session that started last before them overall.
     """
     owner = np.zeros(len(times), dtype=np.int64)
-    if not len(times):
+    if not len(times) or len(parts) == 1:
         return owner
     t = np.nan_to_num(times, nan=-np.inf)
     all_idx = np.array(sorted(range(len(parts)), key=lambda i: parts[i].start_s))
@@ -1326,7 +1326,7 @@ def _sets(sets: Columns, owner: np.ndarray) -> dict[str, Any]:
         "set_index": index,
         "exercise": exercises,
         "category": names,
-        "reps": pd.array([None if r != r else int(r) for r in reps.tolist()], dtype="Int64"),
+        "reps": pd.arrays.IntegerArray(np.nan_to_num(reps).astype(np.int64), np.isnan(reps)),
         "weight_kg": np.nan_to_num(sets["weight"][active], nan=_NAN),
         "duration_s": sets["duration"][active],
         "rest_s": rest,
@@ -1406,4 +1406,4 @@ def _local_dates(start_ns: np.ndarray, offset_s: float, tz: TzLike) -> np.ndarra
     return local_dates(start_ns.tolist(), tz)
 
 
-__all__ = ["MAX_MESSAGES", "fit_crc", "parse_fit", "read_fit"]
+__all__ = ["MAX_MESSAGES", "fit_crc", "fit_crcs", "parse_fit", "read_fit"]
