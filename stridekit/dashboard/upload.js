@@ -119,12 +119,13 @@ function render({ model, el }) {
 
   // answers from the kernel, one outstanding question at a time
   let waiting = null;
+  let closed = false;
   const onMessage = (msg) => {
     if (!msg || msg.type !== "upload" || !waiting || msg.batch !== waiting.batch) return;
     const { resolve, reject, timer } = waiting;
     waiting = null;
     clearTimeout(timer);
-    if (msg.event === "refused") reject(Object.assign(new Error(msg.message), { fromKernel: true }));
+    if (msg.event === "refused") reject(Object.assign(new Error(msg.message), { quiet: true }));
     else resolve(msg);
   };
   model.on("msg:custom", onMessage);
@@ -136,6 +137,10 @@ function render({ model, el }) {
             reject(new Error("The server did not answer. Reload the page and try again."));
           }, timeout)
         : null;
+      if (closed) {
+        reject(Object.assign(new Error("closed"), { quiet: true }));
+        return;
+      }
       waiting = { batch, resolve, reject, timer };
       model.send({ type: "upload", batch, ...content }, undefined, buffers || []);
     });
@@ -183,7 +188,7 @@ function render({ model, el }) {
       if (done.ok) fitCharts();
     } catch (error) {
       // the kernel has already said why; anything else is said here, plainly
-      if (!error.fromKernel) say(error.message || "The upload failed. Try again.", "error");
+      if (!error.quiet) say(error.message || "The upload failed. Try again.", "error");
     } finally {
       sending.style.display = "none";
       setBusy(false);
@@ -197,6 +202,13 @@ function render({ model, el }) {
   });
 
   return () => {
+    // the view is gone (the page was redrawn): stop an upload in progress quietly
+    closed = true;
+    if (waiting) {
+      clearTimeout(waiting.timer);
+      waiting.reject(Object.assign(new Error("closed"), { quiet: true }));
+      waiting = null;
+    }
     model.off("change:message", showMessage);
     model.off("change:message_kind", showMessage);
     model.off("change:hint", showHints);
