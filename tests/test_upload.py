@@ -328,6 +328,25 @@ def test_a_zip_of_zips_is_unpacked(fixtures: Path, folder: KernelFolder, no_cach
     assert "my runs.zip!/runs/uploaded.zip!/2021/run.fit" in panel.report.value
 
 
+def test_a_garmin_export_zip_is_read_as_one(
+    fixtures: Path, folder: KernelFolder, no_cache: Path
+) -> None:
+    uploads = io.BytesIO()
+    with zipfile.ZipFile(uploads, "w") as zf:
+        zf.writestr("runner_1001.fit", (fixtures / FIT).read_bytes())
+    export = io.BytesIO()
+    with zipfile.ZipFile(export, "w", zipfile.ZIP_DEFLATED) as zf:
+        parts = "DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1.zip"
+        zf.writestr(parts, uploads.getvalue())
+        zf.writestr("DI_CONNECT/DI-Connect-User/user_profile.json", b'{"userName": "runner"}')
+    panel, browser, got = panel_with(folder)
+    assert browser.send_files({"garmin_export.zip": export.getvalue()}) == "done"
+    assert browser.replies[-1]["ok"] is True, panel.upload.message
+    assert len(got) == 1 and len(got[0].sessions) == 1
+    assert (got[0].sessions["kind"].notna()).all(), "runs classified"
+    assert "garmin_export.zip" in panel.report.value
+
+
 @pytest.mark.parametrize(
     ("name", "content", "expected"),
     [
