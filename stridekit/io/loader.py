@@ -473,7 +473,7 @@ def _combine(results: list[ParsedFile], report: ImportReport) -> TrainingLog:
             frame = schema.empty("sets") if sets is None else store.to_pandas(sets, "sets")
             set_tables.append((parsed.source, frame))
             continue
-        tables = parsed.tables
+        tables, parsed.tables = parsed.tables, {}  # held here only: freed once converted
         sessions = tables.get("sessions")
         ids: list[str] = [] if sessions is None else sessions.column("session_id").to_pylist()
         copies = [i for i in ids if i in seen and seen[i][1] == parsed.format]
@@ -559,8 +559,8 @@ def _concat(tables: list[pa.Table], name: str) -> pd.DataFrame:
     if not tables:
         return schema.empty(name)
     joined = pa.concat_tables(tables, promote_options="default")
-    del tables[:]  # the pieces go as soon as they are joined
-    return store.to_pandas(joined.combine_chunks(), name)
+    del tables[:]  # the pieces are freed column by column as they are converted
+    return store.to_pandas(joined, name, consume=True)
 
 
 def _attach_sets(

@@ -73,6 +73,8 @@ def write_log(log: TrainingLog, folder: Path, *, compression: str = "zstd") -> N
             compression=compression,
             use_dictionary=_text_columns(table.schema),
             write_statistics=False,
+            # one row group: each column reads back as one array, which pandas takes as is
+            row_group_size=max(table.num_rows, 1),
         )
     (folder / REPORT).write_text(json.dumps(log.report.to_records(), indent=1), encoding="utf-8")
 
@@ -164,12 +166,22 @@ def to_arrow(df: pd.DataFrame, table: str) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=names)
 
 
-def to_pandas(tbl: pa.Table, table: str) -> pd.DataFrame:
-    """An Arrow table of ``table`` as a conforming frame (schema dtypes, extras kept)."""
+def to_pandas(tbl: pa.Table, table: str, *, consume: bool = False) -> pd.DataFrame:
+    """An Arrow table of ``table`` as a conforming frame (schema dtypes, extras kept).
+
+    ``consume=True`` frees each Arrow column as soon as it is converted (the table must not
+    be used afterwards): the peak memory of a big table is then one copy, not two.
+    """
     spec = schema.TABLES[table]
     df = tbl.to_pandas(
-        types_mapper=_STRINGS.get, split_blocks=True, self_destruct=False, ignore_metadata=True
+        types_mapper=_STRINGS.get,
+        split_blocks=True,
+        self_destruct=consume,
+        ignore_metadata=True,
     )
+    if consume:
+        del tbl
+        pa.default_memory_pool().release_unused()  # give the freed columns back at once
     for name in df.columns:
         col = spec.get(str(name))
         if col is not None and col.dtype == "Int64" and str(df[name].dtype) != "Int64":

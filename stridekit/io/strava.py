@@ -511,17 +511,17 @@ def _read(export: _Export, tz: dt.tzinfo, recordings: RecordingReader | None) ->
     laps: list[pa.Table] = []
     samples: list[pa.Table] = []
     sets: list[pa.Table] = []
+    joined_rows: set[int] = set()
     for (number, _, _), (joined, entry) in zip(requests, outcomes, strict=True):
         file_entries.append(entry)
         if joined is None:
             continue
+        joined_rows.add(number)
         rows[number - 1] = joined.session
         laps += [] if joined.laps is None else [joined.laps]
         samples += [] if joined.samples is None else [joined.samples]
         sets += [] if joined.sets is None else [joined.sets]
-    joined_rows = {
-        number for (number, _, _), (j, _) in zip(requests, outcomes, strict=True) if j is not None
-    }
+    del outcomes  # the lists above hold the only references to the recordings' tables
     csv_only = len(rows) - len(joined_rows)
     undated = [
         str(number)
@@ -561,8 +561,8 @@ def _concat(tables: list[pa.Table], table: str) -> pd.DataFrame:
     if not tables:
         return schema.empty(table)
     joined = pa.concat_tables(tables, promote_options="default")
-    del tables[:]
-    return to_pandas(joined.combine_chunks(), table)
+    del tables[:]  # the pieces are freed column by column as they are converted
+    return to_pandas(joined, table, consume=True)
 
 
 def _read_recordings(
