@@ -51,6 +51,7 @@ _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _NS_PER_S: Final = 1_000_000_000
 _STR_DTYPE: Final = pd.api.types.pandas_dtype("str")
 _UTC_DTYPE: Final = pd.DatetimeTZDtype("ns", "UTC")
+_ARROW_BACKED: Final = getattr(_STR_DTYPE, "storage", None) == "pyarrow"
 _ARROW_STRINGS: Any = pd.arrays.ArrowStringArray  # its stubs lack the dtype argument
 _DATETIMES: Any = pd.arrays.DatetimeArray
 _OFFSET: Final = re.compile(r"\d:\d\d(?::\d\d(?:[.,]\d*)?)?\s*([+-])(\d\d):?(\d\d)?\s*$")
@@ -777,9 +778,13 @@ def _column(value: Any, dtype: str, n: int) -> Any:
         return pd.array(value, dtype=_UTC_DTYPE)
     if dtype == "datetime64[ns]":
         if value is None:
-            return np.full((1, n), np.datetime64("NaT", "ns"))
+            value = np.full(n, np.datetime64("NaT", "ns"))
         if isinstance(value, np.ndarray):
-            return value.astype("datetime64[ns]").reshape(1, n)
+            m8 = value.astype("datetime64[ns]")
+            try:  # as utc_times: the public route checks every value again
+                return _DATETIMES._simple_new(m8, dtype=m8.dtype)
+            except (AttributeError, TypeError):  # pragma: no cover - a pandas without it
+                return pd.array(m8)
         return pd.array(value, dtype=dtype)
     any_dtype: Any = pd.api.types.pandas_dtype(dtype)
     return pd.array([None] * n if value is None else value, dtype=any_dtype)
@@ -869,7 +874,7 @@ def strings(values: Any) -> Any:
     """
     if isinstance(values, np.ndarray):
         values = values.tolist()
-    if getattr(_STR_DTYPE, "storage", None) == "pyarrow":
+    if _ARROW_BACKED:
         if isinstance(values, list) and values.count(None) == len(values):
             return _ARROW_STRINGS(_nulls(len(values)), dtype=_STR_DTYPE)
         return _ARROW_STRINGS(pa.array(values, type=pa.large_string()), dtype=_STR_DTYPE)
@@ -897,7 +902,7 @@ def take_strings(values: Sequence[str], index: np.ndarray) -> Any:
     pandas.api.extensions.ExtensionArray
         Of dtype ``str``, one a row.
     """
-    if getattr(_STR_DTYPE, "storage", None) == "pyarrow":
+    if _ARROW_BACKED:
         if len(values) == 1:
             taken = pa.repeat(pa.scalar(values[0], pa.large_string()), len(index))
         else:
