@@ -2,19 +2,24 @@
 
 Decoding is two passes. The first walks the record headers in pure Python: it parses the
 definition messages (developer fields included, skipped by their size) and notes where
-every data message starts, and nothing else. The second decodes, per message layout, all
-data messages of that layout at once: the bytes of each field are gathered from a
-``uint8`` view at the noted offsets, viewed as the field's base type and byte order, masked
-where they hold the base type's invalid value, and scaled (:mod:`stridekit.io.fit_profile`).
+every data message starts, and nothing else; every message's layout is then looked up at
+once from the local types in force after each definition. The second decodes, per global
+message, all its data messages at once: their bytes are copied out as rows of a ``uint8``
+table, each field read through one structured view of it (base type and byte order),
+masked where it holds the base type's invalid value, and scaled
+(:mod:`stridekit.io.fit_profile`). The CRCs of the file and of its chained files are
+checked in one numpy pass (:func:`fit_crcs`).
 
 Conventions
 -----------
 - Sessions: each FIT ``session`` message is one session. Records, laps and sets go to the
   session of their own chained file that started last at or before their time (the one
   whose ``[start, start + elapsed]`` holds them; records between sessions go to the one
-  before, records before the first to the first), so every ``record`` message is exactly one
-  samples row. A file (or chained part) with records but no ``session`` gives one session
-  built from its records.
+  before). Records before the first session's start go to it, and its start moves back to
+  the earliest of them (the fenix 2 writes a late ``start_time`` for a multisport
+  activity's first leg), so ``t_s`` and lap starts are never negative. Every ``record``
+  message is exactly one samples row. A file (or chained part) with records but no
+  ``session`` gives one session built from its records.
 - Sports: running is ``run``; training with sub-sport stretching, yoga or pilates is
   ``mobility``; other training (strength training above all) is ``strength``; any file part
   with ``set`` messages is ``strength``; everything else (cycling, swimming, transitions,
@@ -25,9 +30,18 @@ Conventions
 - Preferred fields: ``enhanced_speed`` and ``enhanced_altitude`` over ``speed`` and
   ``altitude``; ``compressed_speed_distance`` (older devices) when neither is recorded.
 - Time: ``timestamp`` is seconds since 1989-12-31 UTC; compressed-timestamp headers add
-  their 5-bit offset to the last full timestamp, rolling over. ``local_date`` uses ``tz``
-  when given, else the UTC offset the file records (``activity.local_timestamp``), else the
-  machine's time zone.
+  their 5-bit offset to the last full timestamp, rolling over. ``t_s`` is wall-clock time
+  since the session's start, pauses included. Times below ``0x10000000`` count from the
+  device's power-on; they are dated by ``timestamp_correlation``, else the first absolute
+  timestamp after them, else an absolute ``file_id.time_created``, else the activity's
+  ``local_timestamp`` read in the runner's time zone (see :meth:`_Decoder.shift`); a file
+  with none of these is read as it is and its report entry says so.
+- Moving time: the session's ``total_timer_time``; else the time the timer ran within the
+  session by its timer start and stop events; else the laps' timer time; else the elapsed
+  time.
+- Local date: from the UTC offset the file records (``activity.local_timestamp -
+  activity.timestamp``) when it records one, else from ``tz``, else from the machine's time
+  zone.
 - Files without activity data (settings, workouts, monitoring, weight scale) raise
   :class:`~stridekit.errors.LogFormatError` saying the file holds no activity.
 - Damage: a truncated file, a bad CRC, a corrupt chained header or a message of an undefined
@@ -77,8 +91,8 @@ def read_fit(path: str | os.PathLike[str], *, tz: TzLike = None) -> TrainingLog:
     path
         The ``.fit`` or ``.fit.gz`` file; gzip is recognised by its content, not its name.
     tz
-        The runner's time zone for ``sessions.local_date`` (IANA name or tzinfo); when
-        ``None``, the UTC offset the file records, else the machine's time zone.
+        The runner's time zone (IANA name or tzinfo) for ``sessions.local_date`` when the
+        file records no UTC offset of its own; the machine's when ``None``.
 
     Returns
     -------
@@ -114,7 +128,8 @@ def parse_fit(data: bytes, *, source: str = "<bytes>", tz: TzLike = None) -> Tra
         One session per FIT ``session`` message (or one per file part that has records but
         no session), with its laps, samples (one per ``record`` message) and the active
         strength sets, each with the rest that followed it. Sessions: ``distance_m``,
-        ``duration_s`` (``total_elapsed_time``), ``moving_s`` (``total_timer_time``),
+        ``duration_s`` (``total_elapsed_time``), ``moving_s`` (``total_timer_time``, else
+        the timer's start and stop events),
         ``avg_hr_bpm``, ``avg_cadence_spm`` and ``ascent_m`` as the session message records
         them, else derived from the samples; ``avg_speed_mps`` is distance over moving time;
         ``warmup_s`` and ``cooldown_s`` sum the timer time of laps of that intensity.
@@ -394,7 +409,7 @@ def _scan(data: bytes, source: str) -> _Scan:
     count = len(starts)
     if count > MAX_MESSAGES:
         raise _too_many(source)
-    positions = np.array(starts, dtype=np.int64)
+    positions = np.fromiter(starts, dtype=np.int64, count=count)
     layout = np.zeros(count, dtype=np.int64)
     if count:
         headers = np.frombuffer(data, dtype=np.uint8)[positions]
