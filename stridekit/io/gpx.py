@@ -213,25 +213,30 @@ class _RawTrack:
     name: str | None = None
     desc: str | None = None
     type: str | None = None
-    # Point data as a flat stream of (field code, text) in document order; code 0 (the
-    # point's latitude) opens a new point, code 2 a new segment. Turned into columns,
-    # vectorised, by _points().
-    codes: bytearray = field(default_factory=bytearray)
+    # Point data as a flat stream of (field code, text) in document order; code 0 (a
+    # <trkpt>) opens a new point, code 2 a new segment. The points' lat and lon attributes
+    # are in lists of their own, one per point. Turned into columns, vectorised, by
+    # _points().
+    codes: bytes = b""
     texts: list[str | None] = field(default_factory=list)
+    lat: list[str | None] = field(default_factory=list)
+    lon: list[str | None] = field(default_factory=list)
 
 
 _TAGS: Final = ("trkpt", "lon", "trkseg", "time", "ele", "hr", "cad", "atemp", "temp", "speed")
-"""Fields of the code stream; the position is the code. ``trkpt`` carries the latitude
-attribute and is always followed by ``lon``, the longitude attribute (no element of its own)."""
+"""Fields of the code stream; the position is the code. ``lon`` (code 1) is not in the
+stream: a ``trkpt``'s ``lat`` and ``lon`` attributes are kept apart."""
 _CODE: Final = {name: code for code, name in enumerate(_TAGS)}
 _ITER: Final = tuple("{*}" + name for name in _TAGS if name != "lon")
-_NUMERIC: Final = ("lat", "lon", "", "", "ele", "hr", "cad", "temp", "temp", "speed")
+_NUMERIC: Final = ("", "", "", "", "ele", "hr", "cad", "temp", "temp", "speed")
 """The numeric column each code fills ("" for none); ``atemp`` and ``temp`` fill one."""
 _COLUMNS: Final = ("lat", "lon", "ele", "hr", "cad", "temp", "speed")
 _FIELD: Final = np.array([_COLUMNS.index(n) if n else -1 for n in _NUMERIC], dtype=np.int64)
 _TRKPT: Final = 0
 _SEGMENT: Final = 2
 _TIME: Final = 3
+_LAT: Final = _COLUMNS.index("lat")
+_LON: Final = _COLUMNS.index("lon")
 
 
 def _read_track(trk: etree._Element, code_of: dict[str, int]) -> _RawTrack:
@@ -245,25 +250,18 @@ def _read_track(trk: etree._Element, code_of: dict[str, int]) -> _RawTrack:
         elif tag == "type":
             out.type = _text(ch.text)
     # One pass over the track's relevant descendants, filtered in C by lxml; every other
-    # element (extensions, TrackPointExtension ...) is never turned into a proxy. This loop
-    # is most of the reader's time: methods are bound once, and a tag's code is found by one
-    # dict lookup (the local name is split off once per distinct tag).
-    add_code = out.codes.append
-    add_text = out.texts.append
-    for el in trk.iter(*_ITER):
-        tag = el.tag
-        try:
-            code = code_of[tag]
-        except KeyError:
-            code = code_of[tag] = _CODE[_local(tag)]
-        if code:
-            add_code(code)
-            add_text(el.text)
-        else:
-            add_code(0)
-            add_text(el.get("lat"))
-            add_code(1)
-            add_text(el.get("lon"))
+    # element (extensions, TrackPointExtension ...) is never turned into a proxy. This is
+    # most of the reader's time, so it is done in comprehensions, a field's code found by
+    # one dict lookup (the local name is split off once per distinct tag).
+    elements = list(trk.iter(*_ITER))
+    tags = [el.tag for el in elements]
+    for tag in set(tags).difference(code_of):
+        code_of[tag] = _CODE[_local(tag)]
+    out.codes = bytes([code_of[tag] for tag in tags])
+    out.texts = [el.text for el in elements]
+    points = list(trk.iter("{*}trkpt"))  # the same elements as code 0, in the same order
+    out.lat = [el.get("lat") for el in points]
+    out.lon = [el.get("lon") for el in points]
     return out
 
 
@@ -296,8 +294,14 @@ def _points(track: _RawTrack) -> tuple[pa.Array, dict[str, np.ndarray], np.ndarr
     # Every numeric text parsed in one call, scattered into one row per column.
     field_of = _FIELD[codes]
     numeric = (field_of >= 0) & (row >= 0)
+    every = np.arange(n)
     table = number_table(
-        texts.filter(pa.array(numeric)), field_of[numeric], row[numeric], (len(_COLUMNS), n)
+        pa.concat_arrays(
+            [texts.filter(pa.array(numeric)), pa.array(track.lat + track.lon, type=pa.string())]
+        ),
+        np.concatenate([field_of[numeric], np.repeat(np.array([_LAT, _LON]), n)]),
+        np.concatenate([row[numeric], every, every]),
+        (len(_COLUMNS), n),
     )
     return times, dict(zip(_COLUMNS, table, strict=True)), segment
 
