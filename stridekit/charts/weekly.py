@@ -1,18 +1,12 @@
-"""Charts: each a function of a tidy table that returns a plotly Figure.
+"""Weekly charts: runs of each focus, pace and distance by focus, volume by kind.
 
-The same keyword means the same thing everywhere: ``units`` is ``"km"`` or ``"mi"`` and
-turns metres into kilometres or miles and speeds into pace per km or per mile; ``theme`` is
-``"light"`` or ``"dark"``; ``title`` replaces the default title. A chart with nothing to show
-says what data would fill it instead of drawing empty axes.
-
-Figures are built from plain dicts and skip plotly's per-property validation, which costs
-more than the chart itself (tens of milliseconds a figure) and would slow every control
-change; ``tests/test_charts.py`` validates every chart instead.
+Every chart is a function of a tidy table that returns a plotly Figure. The same keyword means
+the same thing everywhere: ``units`` is ``"km"`` or ``"mi"``; ``theme`` is ``"light"`` or
+``"dark"``; ``title`` replaces the default title. A chart with nothing to show says what data
+would fill it instead of drawing empty axes.
 """
 
 from __future__ import annotations
-
-from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -20,59 +14,16 @@ import plotly.graph_objects as go
 
 from stridekit.analysis.trend import weekly_trend
 from stridekit.analysis.weekly import SPEED_RUNS_ADVICE
-from stridekit.theme import FOCUS_COLOURS, kind_colour, template_json
-from stridekit.units import check_units, distance_in, format_pace, pace_s, pace_ticks
-
-KIND_ORDER: Final = (
-    "intervals",
-    "tempo",
-    "race",
-    "long",
-    "easy",
-    "recovery",
-    "strength",
-    "stretching",
-    "yoga",
-    "pilates",
-    "mobility",
-    "cross",
+from stridekit.charts.base import (
+    KIND_ORDER,
+    dates,
+    empty_figure,
+    figure,
+    values,
+    week_labels,
 )
-
-Trace = dict[str, Any]
-
-
-def _figure(traces: list[Trace], title: str, theme: str, **layout: Any) -> go.Figure:
-    spec = {"template": template_json(theme), "title": {"text": title}, **layout}
-    return go.Figure(data=traces, layout=spec, _validate=False)
-
-
-def empty_figure(title: str, message: str, *, theme: str = "light") -> go.Figure:
-    """A chart with no data: its title and a sentence saying what would fill it."""
-    note = {
-        "text": message,
-        "showarrow": False,
-        "x": 0.5,
-        "y": 0.5,
-        "xref": "paper",
-        "yref": "paper",
-        "font": {"size": 14},
-    }
-    return _figure(
-        [], title, theme, xaxis={"visible": False}, yaxis={"visible": False}, annotations=[note]
-    )
-
-
-def _dates(weeks: pd.Series) -> list[str]:
-    return [f"{w:%Y-%m-%d}" for w in weeks]
-
-
-def _week_labels(weeks: pd.Series) -> list[str]:
-    return [f"week of {w:%a %d %b %Y}" for w in weeks]
-
-
-def _values(series: pd.Series) -> list[float | None]:
-    """Numbers for JSON: missing values become ``None`` (a gap in the line)."""
-    return [None if not np.isfinite(v) else float(v) for v in series.astype("float64")]
+from stridekit.theme import FOCUS_COLOURS, kind_colour
+from stridekit.units import check_units, distance_in, format_pace, pace_s, pace_ticks
 
 
 def runs_per_week(
@@ -102,11 +53,11 @@ def runs_per_week(
         traces.append(
             {
                 "type": "bar",
-                "x": _dates(part["week"]),
+                "x": dates(part["week"]),
                 "y": part["runs"].tolist(),
                 "name": f"{focus} runs",
                 "marker": {"color": FOCUS_COLOURS[focus]},
-                "customdata": _week_labels(part["week"]),
+                "customdata": week_labels(part["week"]),
                 "hovertemplate": "%{customdata}: %{y} " + focus + " runs<extra></extra>",
             }
         )
@@ -132,7 +83,7 @@ def runs_per_week(
         "showarrow": False,
         "font": {"size": 11},
     }
-    return _figure(
+    return figure(
         traces,
         title,
         theme,
@@ -171,13 +122,13 @@ def pace_by_week(
             title, f"No {focus} runs with a distance and a time in this range.", theme=theme
         )
     pace = pace_s(part["avg_speed_mps"], units)
-    labels = _week_labels(part["week"])
+    labels = week_labels(part["week"])
     traces = [
         {
             "type": "scatter",
             "mode": "lines+markers",
-            "x": _dates(part["week"]),
-            "y": _values(pace),
+            "x": dates(part["week"]),
+            "y": values(pace),
             "name": f"{focus} days",
             "line": {"color": FOCUS_COLOURS[focus]},
             "customdata": [
@@ -197,15 +148,15 @@ def pace_by_week(
             {
                 "type": "scatter",
                 "mode": "lines",
-                "x": _dates(part["week"]),
-                "y": _values(trend.line(part["week"])),
+                "x": dates(part["week"]),
+                "y": values(trend.line(part["week"])),
                 "name": "trend",
                 "line": {"dash": "dot", "color": "#888888"},
                 "hoverinfo": "skip",
             }
         )
     tickvals, ticktext = pace_ticks(float(np.nanmin(pace)), float(np.nanmax(pace)))
-    return _figure(
+    return figure(
         traces,
         title,
         theme,
@@ -233,13 +184,13 @@ def distance_by_week(
     part = weekly[weekly["focus"] == focus]
     if part.empty or part["distance_m"].sum() == 0:
         return empty_figure(title, f"No {focus} runs with a distance in this range.", theme=theme)
-    labels = _week_labels(part["week"])
-    x = _dates(part["week"])
+    labels = week_labels(part["week"])
+    x = dates(part["week"])
     traces = [
         {
             "type": "bar",
             "x": x,
-            "y": _values(distance_in(part["distance_m"], units)),
+            "y": values(distance_in(part["distance_m"], units)),
             "name": f"{focus} days, total",
             "marker": {"color": FOCUS_COLOURS[focus]},
             "customdata": labels,
@@ -249,13 +200,13 @@ def distance_by_week(
             "type": "scatter",
             "mode": "lines+markers",
             "x": x,
-            "y": _values(distance_in(part["longest_m"], units)),
+            "y": values(distance_in(part["longest_m"], units)),
             "name": "longest run",
             "line": {"color": "#E69F00"},
             "hovertemplate": "longest %{y:.1f} " + units + "<extra></extra>",
         },
     ]
-    return _figure(traces, title, theme, xaxis={"type": "date"}, yaxis={"title": {"text": units}})
+    return figure(traces, title, theme, xaxis={"type": "date"}, yaxis={"title": {"text": units}})
 
 
 def volume_by_week(
@@ -299,13 +250,13 @@ def volume_by_week(
         traces.append(
             {
                 "type": "bar",
-                "x": _dates(part["week"]),
-                "y": _values(y),
+                "x": dates(part["week"]),
+                "y": values(y),
                 "name": kind,
                 "marker": {"color": kind_colour(kind)},
                 "customdata": [
                     [w, int(n)]
-                    for w, n in zip(_week_labels(part["week"]), part["sessions"], strict=True)
+                    for w, n in zip(week_labels(part["week"]), part["sessions"], strict=True)
                 ],
                 "hovertemplate": "%{customdata[0]}: %{customdata[1]} "
                 + kind
@@ -314,7 +265,7 @@ def volume_by_week(
                 + "<extra></extra>",
             }
         )
-    return _figure(
+    return figure(
         traces,
         title,
         theme,

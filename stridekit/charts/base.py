@@ -1,0 +1,72 @@
+"""What every chart shares: the figure frame, the empty state, and values ready for JSON.
+
+Figures are built from plain dicts and skip plotly's per-property validation, which costs
+more than the chart itself (tens of milliseconds a figure) and would slow every control
+change; the tests validate every chart instead (``go.Figure(fig.to_dict())``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from stridekit.theme import template_json
+
+KIND_ORDER: Final = (
+    "intervals",
+    "tempo",
+    "race",
+    "long",
+    "easy",
+    "recovery",
+    "strength",
+    "stretching",
+    "yoga",
+    "pilates",
+    "mobility",
+    "cross",
+)
+"""The order kinds of session are stacked and listed in."""
+
+Trace = dict[str, Any]
+"""One plotly trace as a plain dict."""
+
+
+def figure(traces: list[Trace], title: str, theme: str, **layout: Any) -> go.Figure:
+    """A figure of ``traces`` with the stridekit template for ``theme``, unvalidated."""
+    spec = {"template": template_json(theme), "title": {"text": title}, **layout}
+    return go.Figure(data=traces, layout=spec, _validate=False)
+
+
+def empty_figure(title: str, message: str, *, theme: str = "light") -> go.Figure:
+    """A chart with no data: its title and a sentence saying what would fill it."""
+    note = {
+        "text": message,
+        "showarrow": False,
+        "x": 0.5,
+        "y": 0.5,
+        "xref": "paper",
+        "yref": "paper",
+        "font": {"size": 14},
+    }
+    return figure(
+        [], title, theme, xaxis={"visible": False}, yaxis={"visible": False}, annotations=[note]
+    )
+
+
+def dates(days: pd.Series) -> list[str]:
+    """Dates as ``YYYY-MM-DD`` strings for a date axis."""
+    return [f"{w:%Y-%m-%d}" for w in days]
+
+
+def week_labels(weeks: pd.Series) -> list[str]:
+    """Hover labels for weeks: ``week of Mon 06 Jan 2025``."""
+    return [f"week of {w:%a %d %b %Y}" for w in weeks]
+
+
+def values(series: pd.Series) -> list[float | None]:
+    """Numbers for JSON: missing values become ``None`` (a gap in the line)."""
+    return [None if not np.isfinite(v) else float(v) for v in series.astype("float64")]
