@@ -292,19 +292,13 @@ def _read_track(track: etree._Element, act: _RawActivity) -> None:
     # One pass over the Track's relevant descendants, filtered in C by lxml; every other
     # element (Position, HeartRateBpm, Extensions, TPX ...) is never turned into a proxy.
     # Inside a Track, Value only occurs in a trackpoint's HeartRateBpm.
-    # This loop is most of the reader's time: methods are bound once, and a tag's code is
-    # found by one dict lookup (the local name is split off once per distinct tag).
-    add_code = act.codes.append
-    add_text = act.texts.append
-    code_of: dict[str, int] = {}
-    for el in track.iter(*_POINT_ITER):
-        tag = el.tag
-        try:
-            add_code(code_of[tag])
-        except KeyError:
-            code_of[tag] = _POINT_CODE[tag.rpartition("}")[2]]
-            add_code(code_of[tag])
-        add_text(el.text)
+    # This is most of the reader's time, so it is done in comprehensions, a tag's code found
+    # by one dict lookup (the local name is split off once per distinct tag).
+    elements = list(track.iter(*_POINT_ITER))
+    tags = [el.tag for el in elements]
+    code_of = {tag: _POINT_CODE[tag.rpartition("}")[2]] for tag in set(tags)}
+    act.codes += bytes([code_of[tag] for tag in tags])
+    act.texts += [el.text for el in elements]
 
 
 def _points(act: _RawActivity) -> tuple[pa.Array, dict[str, np.ndarray], np.ndarray]:
