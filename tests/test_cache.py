@@ -77,6 +77,8 @@ def test_unchanged_log_parses_nothing_and_a_new_file_is_parsed_alone(
     assert grown.fingerprint != first.fingerprint
     fresh = load_log(runs, tz="UTC", use_cache=False, workers=1)
     same(grown, fresh)
+    logs = list((cache.cache_root() / "logs").iterdir())
+    assert [p.name for p in logs] == [grown.fingerprint], "the grown log replaced its old entry"
 
 
 def test_a_changed_file_is_parsed_alone(runs: Path, parsed: Counter[str]) -> None:

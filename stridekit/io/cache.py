@@ -153,8 +153,20 @@ def load(key: str) -> TrainingLog | None:
     return log
 
 
-def store(key: str, log: TrainingLog) -> None:
-    """Write ``log`` under ``key`` atomically; a cache that cannot be written is skipped."""
+def store(key: str, log: TrainingLog, *, owner: str | None = None) -> None:
+    """Write ``log`` under ``key`` atomically; a cache that cannot be written is skipped.
+
+    Parameters
+    ----------
+    key
+        The entry's key.
+    log
+        The log.
+    owner
+        What the entry is the log of (a folder and a time zone): the entry this owner
+        stored before is deleted, so a log that grows file by file keeps one whole-log entry
+        (its files' entries stay, and make the next load quick).
+    """
     root = cache_root() / "logs"
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -170,6 +182,16 @@ def store(key: str, log: TrainingLog) -> None:
         # another process stored the same entry first, or the disk is full: either way the
         # log in hand is correct and the cache stays consistent
         shutil.rmtree(tmp, ignore_errors=True)
+        return
+    if owner is not None:
+        pointer = cache_root() / "owners" / digest(owner)
+        try:
+            previous = pointer.read_text(encoding="ascii").strip()
+        except OSError:
+            previous = ""
+        if previous and previous != key and all(c in "0123456789abcdef" for c in previous):
+            shutil.rmtree(root / previous, ignore_errors=True)
+        _write_atomic(pointer, key.encode("ascii"))
 
 
 # -- parsed files --------------------------------------------------------------------------

@@ -202,7 +202,7 @@ def load_log(
     log = _finish(log)
     log.fingerprint = key
     if use_cache:
-        cache.store(key, log)
+        cache.store(key, log, owner=f"{root.absolute()}|{zone}")
     return log
 
 
