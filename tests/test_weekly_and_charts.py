@@ -137,8 +137,24 @@ def test_chart_arguments_are_checked() -> None:
 def test_query_string_sets_the_view_and_ignores_what_it_cannot_read() -> None:
     from stridekit.dashboard.common import View, view_from
 
-    view, notes = view_from(None, None, "km", query="from=2025-03-01&units=mi&theme=dark")
-    assert view == View(pd.Timestamp("2025-03-01").date(), None, "mi") and notes == []
-    view, notes = view_from("2025-01-01", None, "km", query="from=yesterday&units=furlong")
+    view, notes = view_from(
+        None, None, "km", query="from=2025-03-01&units=mi&theme=dark&speed=1&strength=3&x=1"
+    )
+    assert view == View(
+        pd.Timestamp("2025-03-01").date(),
+        None,
+        "mi",
+        speed_target=1,
+        strength_target=3,
+        theme="dark",
+    )
+    assert notes == []
+    view, notes = view_from(
+        "2025-01-01",
+        None,
+        "km",
+        query="from=yesterday&units=furlong&speed=9&strength=two&theme=sepia",
+    )
     assert view == View(pd.Timestamp("2025-01-01").date(), None, "km")
-    assert len(notes) == 2 and "from='yesterday'" in notes[0]
+    assert len(notes) == 5 and "from='yesterday'" in notes[0]
+    assert any("theme='sepia'" in n for n in notes)

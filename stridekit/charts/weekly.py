@@ -16,6 +16,7 @@ from stridekit.analysis.trend import weekly_trend
 from stridekit.analysis.weekly import SPEED_RUNS_ADVICE
 from stridekit.charts.base import (
     KIND_ORDER,
+    Trace,
     dates,
     empty_figure,
     figure,
@@ -29,6 +30,7 @@ from stridekit.units import check_units, distance_in, format_pace, pace_s, pace_
 def runs_per_week(
     weekly: pd.DataFrame,
     *,
+    target: int | None = None,
     theme: str = "light",
     title: str = "Runs per week: speed days and distance days",
 ) -> go.Figure:
@@ -38,6 +40,8 @@ def runs_per_week(
     ----------
     weekly
         :func:`stridekit.analysis.weekly.weekly_focus` output.
+    target
+        The runner's own target of speed runs a week [runs/week], drawn as a dashed line.
     """
     if weekly.empty or weekly["runs"].sum() == 0:
         return empty_figure(
@@ -83,12 +87,26 @@ def runs_per_week(
         "showarrow": False,
         "font": {"size": 11},
     }
+    shapes: list[Trace] = [band]
+    if target is not None:
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "y0": target,
+                "y1": target,
+                "line": {"color": FOCUS_COLOURS["speed"], "dash": "dash", "width": 1.5},
+                "name": "your target",
+            }
+        )
     return figure(
         traces,
         title,
         theme,
         barmode="group",
-        shapes=[band],
+        shapes=shapes,
         annotations=[note],
         yaxis={"title": {"text": "runs"}, "dtick": 1},
         xaxis={"type": "date"},

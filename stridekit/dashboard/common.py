@@ -25,13 +25,20 @@ from stridekit.units import UNITS, Units, check_units
 DASHBOARDS: dict[str, str] = {
     "overview": "Overview",
     "speed_vs_distance": "Speed vs distance",
+    "intervals": "Intervals",
+    "strength": "Strength",
+    "habits_and_load": "Habits and load",
 }
 """Dashboard notebook name -> title, in the order the overview links them."""
 
 
+THEMES = ("light", "dark")
+"""Chart themes; ``?theme=dark`` also switches Voila's page to its dark theme."""
+
+
 @dataclass(frozen=True)
 class View:
-    """What a dashboard shows: a date range and the distance unit.
+    """What a dashboard shows: a date range, the distance unit, the targets and the theme.
 
     Attributes
     ----------
@@ -39,11 +46,20 @@ class View:
         First and last local date shown (inclusive); ``None`` for the log's own ends.
     units
         ``"km"`` or ``"mi"``.
+    speed_target
+        Speed runs the runner aims for each week [runs/week]; the advice says one or two.
+    strength_target
+        Strength sessions the runner aims for each week [sessions/week].
+    theme
+        ``"light"`` or ``"dark"``: the charts' plotly template.
     """
 
     start: dt.date | None = None
     end: dt.date | None = None
     units: Units = "km"
+    speed_target: int = 2
+    strength_target: int = 2
+    theme: str = "light"
 
 
 @cache
@@ -69,6 +85,17 @@ def _as_date(value: str | dt.date | None) -> dt.date | None:
         return pd.Timestamp(value).date()
     except (ValueError, TypeError):
         raise ValueError(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def _target(label: str, value: int) -> widgets.BoundedIntText:
+    return widgets.BoundedIntText(
+        value=value,
+        min=0,
+        max=7,
+        description=label,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="11em"),
+    )
 
 
 class Controls(widgets.HBox):
@@ -107,19 +134,30 @@ class Controls(widgets.HBox):
             description="Units",
             style={"button_width": "3.5em"},
         )
+        self.speed_target = _target("Speed runs/wk", view.speed_target)
+        self.strength_target = _target("Strength/wk", view.strength_target)
+        self._theme = view.theme
         self._on_change = on_change
-        for w in (self.start, self.end, self.units):
+        shown = (self.start, self.end, self.units, self.speed_target, self.strength_target)
+        for w in shown:
             w.observe(self._changed, names="value")
         super().__init__(
-            [self.start, self.end, self.units],
-            layout=widgets.Layout(flex_flow="row wrap", gap="0.5em 1.5em"),
+            list(shown),
+            layout=widgets.Layout(flex_flow="row wrap", margin="0 0 0.5em 0"),
         )
         self.add_class("stridekit-controls")
 
     @property
     def view(self) -> View:
         """The view the controls show now."""
-        return View(self.start.value, self.end.value, check_units(self.units.value))
+        return View(
+            self.start.value,
+            self.end.value,
+            check_units(self.units.value),
+            speed_target=int(self.speed_target.value),
+            strength_target=int(self.strength_target.value),
+            theme=self._theme,
+        )
 
     def _changed(self, _change: object) -> None:
         self._on_change(self.view)
@@ -203,8 +241,38 @@ def chart_page(
     return page(*parts, *shown.values())
 
 
-QUERY_KEYS = {"from": "start", "to": "end", "units": "units"}
+QUERY_KEYS = {
+    "from": "start",
+    "to": "end",
+    "units": "units",
+    "speed": "speed_target",
+    "strength": "strength_target",
+    "theme": "theme",
+}
 """Query-string parameters of a shared link (``?from=2025-03-01&to=2025-05-31&units=mi``)."""
+
+
+def _target_count(value: str) -> int:
+    count = int(value)
+    if not 0 <= count <= 7:
+        raise ValueError(f"{value} is not a number of sessions a week (0 to 7)")
+    return count
+
+
+def _theme(value: str) -> str:
+    if value not in THEMES:
+        raise ValueError(f"{value!r} is not a theme; choose one of {', '.join(THEMES)}")
+    return value
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "start": _as_date,
+    "end": _as_date,
+    "units": check_units,
+    "speed_target": _target_count,
+    "strength_target": _target_count,
+    "theme": _theme,
+}
 
 
 def view_from(
@@ -237,7 +305,7 @@ def view_from(
             continue
         value = values[-1]
         try:
-            parsed: Any = check_units(value) if field == "units" else _as_date(value)
+            parsed = _PARSERS[field](value)
         except ValueError:
             problems.append(f"The link's {key}={value!r} was not understood and is ignored.")
             continue

@@ -24,7 +24,9 @@ from stridekit.units import distance_in, format_duration
 def figures(log: TrainingLog, view: View) -> dict[str, go.Figure]:
     """The page's charts for one view, by name."""
     volume = weekly_volume(log.sessions, start=view.start, end=view.end)
-    return {"volume": charts.volume_by_week(volume, measure="time", units=view.units)}
+    return {
+        "volume": charts.volume_by_week(volume, measure="time", units=view.units, theme=view.theme)
+    }
 
 
 def headline(log: TrainingLog, view: View) -> str:

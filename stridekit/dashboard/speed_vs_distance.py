@@ -13,16 +13,24 @@ import plotly.graph_objects as go
 
 from stridekit import charts
 from stridekit.analysis.weekly import weekly_focus
-from stridekit.dashboard.common import chart_page, open_log, view_from
+from stridekit.dashboard.common import View, chart_page, open_log, view_from
+from stridekit.dashboard.data import repeats
 from stridekit.log import TrainingLog
 
 
-def figures(weekly: pd.DataFrame, units: str) -> dict[str, go.Figure]:
+def figures(weekly: pd.DataFrame, view: View) -> dict[str, go.Figure]:
     """The dashboard's charts, by name, from :func:`weekly_focus` output."""
+    units, theme = view.units, view.theme
     return {
-        "runs": charts.runs_per_week(weekly),
-        "speed_pace": charts.pace_by_week(weekly, focus="speed", units=units),
-        "distance": charts.distance_by_week(weekly, focus="distance", units=units),
+        "runs": charts.runs_per_week(weekly, target=view.speed_target, theme=theme),
+        "speed_pace": charts.pace_by_week(
+            weekly,
+            focus="speed",
+            units=units,
+            theme=theme,
+            title="Pace on speed days: the repeats' pace, week by week",
+        ),
+        "distance": charts.distance_by_week(weekly, focus="distance", units=units, theme=theme),
     }
 
 
@@ -50,12 +58,12 @@ def app(
 
     @cache
     def weekly(first: dt.date | None, last: dt.date | None) -> pd.DataFrame:
-        return weekly_focus(data.sessions, start=first, end=last)
+        return weekly_focus(data.sessions, start=first, end=last, repeats=repeats(data))
 
     return chart_page(
         data,
         view,
-        lambda v: figures(weekly(v.start, v.end), v.units),
+        lambda v: figures(weekly(v.start, v.end), v),
         key="speed_vs_distance",
         title="Speed days and distance days",
         subtitle="The advice: one or two runs a week for speed, the others for distance. "
