@@ -10,6 +10,8 @@ tables are put together, the same activity read from two sources is kept once
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,10 +26,13 @@ from stridekit import schema
 from stridekit.analysis.classify import classify_runs
 from stridekit.errors import LogFormatError, StridekitError, UnknownFormatError
 from stridekit.io import (
+    arrays,
     cache,
+    common,
     csvlog,
     detect,
     fit,
+    fit_profile,
     garmin,
     gpx,
     parallel,
@@ -56,7 +61,8 @@ READERS: dict[str, Reader] = {
 """format -> reader of the file's (gunzipped) bytes."""
 
 READER_VERSION = "2"
-"""Part of every cache key: bump it when any reader's output changes."""
+"""Part of every cache key, with a digest of the readers' source (:func:`readers_version`):
+bump it when the readers' output changes through something else (a library they use)."""
 
 SUPPORTED = (
     "stridekit reads FIT, TCX and GPX (plain or .gz) and the hand-kept CSVs of docs/log-format.md"
@@ -178,7 +184,7 @@ def load_log(
     digests = cache.file_digests(files, remember=use_cache)
     key = cache.digest(
         "log",
-        READER_VERSION,
+        readers_version(),
         str(zone),
         str(root.absolute()),  # the tables name their files
         *(f"{f.relative_to(root) if f != root else f.name}:{digests[f]}" for f in files),
@@ -254,7 +260,28 @@ class FileJob:
 
 def file_key(content_digest: str, tz: dt.tzinfo) -> str:
     """The cache key of one parsed file: its content, the readers' version, the time zone."""
-    return cache.digest("file", READER_VERSION, str(tz), content_digest)
+    return cache.digest("file", readers_version(), str(tz), content_digest)
+
+
+def readers_version() -> str:
+    """:data:`READER_VERSION` and a digest of the readers' own source code.
+
+    Any change to a reader invalidates the entries it wrote, even when nobody remembered to
+    bump :data:`READER_VERSION` (which still forces it, e.g. for a change elsewhere).
+    """
+    return f"{READER_VERSION}:{_readers_source()}"
+
+
+@functools.cache
+def _readers_source() -> str:
+    modules = (arrays, common, csvlog, detect, fit, fit_profile, gpx, safety, tcx, schema)
+    parts: list[bytes] = []
+    for module in modules:
+        try:
+            parts.append(Path(inspect.getfile(module)).read_bytes())
+        except (OSError, TypeError):  # no source (a frozen build): the version alone
+            parts.append(module.__name__.encode())
+    return cache.digest(*parts)
 
 
 def read_file_job(job: FileJob, *, keep_log: bool = False) -> ParsedFile:
