@@ -185,6 +185,7 @@ def load_log(
     key = cache.digest(
         "log",
         readers_version(),
+        _pipeline_source(),  # merging and classifying shape the whole log too
         str(zone),
         str(root.absolute()),  # the tables name their files
         *(f"{f.relative_to(root) if f != root else f.name}:{digests[f]}" for f in files),
@@ -270,6 +271,17 @@ def readers_version() -> str:
     bump :data:`READER_VERSION` (which still forces it, e.g. for a change elsewhere).
     """
     return f"{READER_VERSION}:{_readers_source()}"
+
+
+@functools.cache
+def _pipeline_source() -> str:
+    """A digest of the code that turns parsed files into a log: exports, merging, analysis."""
+    package = Path(__file__).resolve().parent.parent
+    files = sorted([*(package / "io").glob("*.py"), *(package / "analysis").glob("*.py")])
+    try:
+        return cache.digest(*(f.read_bytes() for f in files))
+    except OSError:
+        return READER_VERSION
 
 
 @functools.cache
