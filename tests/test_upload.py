@@ -438,8 +438,8 @@ def test_the_overview_redraws_on_the_uploaded_log(fixtures: Path, tmp_path: Path
     assert panel in area.children
 
     def headline() -> str:
-        below = page.children[2].children
-        return next(c.value for c in below if "of running in" in getattr(c, "value", ""))
+        _controls, tabs = page.children[2].children
+        return str(tabs.panels["overview"].line.value)
 
     assert "26 Oct 2020" in headline()
     before = page.children

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -192,20 +192,71 @@ def page(*children: widgets.Widget) -> widgets.VBox:
 
 
 Figures = Callable[[View], dict[str, go.Figure]]
+"""A dashboard's charts for a view, by name, in page order."""
+
+
+class Panel(widgets.VBox):
+    """One dashboard's content under the shared controls: a line of text and its charts.
+
+    A panel is what both a standalone page (:func:`chart_page`) and a tab of the overview
+    app show. ``show(view)`` redraws it for a new view: each chart in place, and a chart
+    whose figure did not change is not sent again. Dashboards with controls of their own
+    subclass it (or give any widget a ``show(view)`` method).
+
+    Parameters
+    ----------
+    figures
+        The panel's charts for a view.
+    view
+        The view it opens on.
+    text
+        HTML shown above the charts for a view (headline numbers), if any.
+    extra
+        Widgets shown between the text and the charts (a session picker ...).
+    """
+
+    def __init__(
+        self,
+        figures: Figures,
+        view: View,
+        *,
+        text: Callable[[View], str] | None = None,
+        extra: Sequence[widgets.Widget] = (),
+    ) -> None:
+        self._figures = figures
+        self._text = text
+        self.view = view
+        self.charts = {name: Chart(fig) for name, fig in figures(view).items()}
+        self.line = widgets.HTML(text(view)) if text else None
+        parts = [self.line] if self.line is not None else []
+        super().__init__(
+            [*parts, *extra, *self.charts.values()], layout=widgets.Layout(width="100%")
+        )
+
+    def show(self, view: View) -> None:
+        """Redraw the panel for ``view``."""
+        self.view = view
+        if self.line is not None and self._text is not None:
+            self.line.value = self._text(view)
+        for name, fig in self._figures(view).items():
+            self.charts[name].figure = fig
+
+
+MakePanel = Callable[[TrainingLog, View], Panel]
+"""Builds a dashboard's panel for a log and a view."""
 
 
 def chart_page(
     log: TrainingLog,
     view: View,
-    figures: Figures,
+    panel: Panel,
     *,
     key: str,
     title: str,
     subtitle: str,
     notes: list[str] | None = None,
-    text: Callable[[View], str] | None = None,
 ) -> widgets.VBox:
-    """A dashboard page: header, controls, an optional line of text, and its charts.
+    """A standalone dashboard page: header, shared controls, and the dashboard's panel.
 
     Parameters
     ----------
@@ -213,32 +264,35 @@ def chart_page(
         The log shown (its dates bound the date pickers).
     view
         The view the page opens on.
-    figures
-        The page's charts for a view, by name, in page order.
+    panel
+        The dashboard's content; the controls call its ``show(view)``.
     key, title, subtitle, notes
         As for :func:`header`.
-    text
-        HTML shown above the charts for a view (headline numbers), if any.
-
-    Returns
-    -------
-    ipywidgets.VBox
-        The page. A control change redraws each chart in place; a chart whose figure did
-        not change is not sent again.
     """
-    shown = {name: Chart(fig) for name, fig in figures(view).items()}
-    line = widgets.HTML(text(view)) if text else None
+    return page(header(title, subtitle, key, notes), Controls(log, view, panel.show), panel)
 
-    def redraw(new_view: View) -> None:
-        if line is not None and text is not None:
-            line.value = text(new_view)
-        for name, fig in figures(new_view).items():
-            shown[name].figure = fig
 
-    parts: list[widgets.Widget] = [header(title, subtitle, key, notes), Controls(log, view, redraw)]
-    if line is not None:
-        parts.append(line)
-    return page(*parts, *shown.values())
+def dashboard_page(
+    make_panel: MakePanel,
+    log: str | Path | TrainingLog | None,
+    *,
+    start: str | dt.date | None,
+    end: str | dt.date | None,
+    units: str,
+    key: str,
+    title: str,
+    subtitle: str,
+) -> widgets.VBox:
+    """What a dashboard's ``app()`` returns: its page on a log, opened on the link's view.
+
+    The notebook's parameters give the view, and the page's query string
+    (:func:`view_from`) overrides them.
+    """
+    data = open_log(log)
+    view, notes = view_from(start, end, units)
+    return chart_page(
+        data, view, make_panel(data, view), key=key, title=title, subtitle=subtitle, notes=notes
+    )
 
 
 QUERY_KEYS = {

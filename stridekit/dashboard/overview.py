@@ -1,21 +1,37 @@
-"""The landing page: the weekly volume by kind of session, headline numbers, and links.
+"""The overview, which is also the app: every dashboard as a tab of one page and kernel.
 
-It is where a visitor brings their own log: the "Use your own log" area holds the upload
-control (:mod:`stridekit.dashboard.upload`), and a successful upload redraws the page on it.
+Its own tab shows the weekly volume by kind of session and headline numbers. It is where a
+visitor brings their own log: the "Use your own log" area holds the upload control
+(:mod:`stridekit.dashboard.upload`), and a successful upload switches every tab to it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
+import importlib
+import os
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
 
 import ipywidgets as widgets
 import plotly.graph_objects as go
 
 from stridekit import charts
 from stridekit.analysis.weekly import in_range, weekly_volume
-from stridekit.dashboard.common import Controls, View, chart_page, open_log, page, view_from
+from stridekit.dashboard.common import (
+    DASHBOARDS,
+    Controls,
+    MakePanel,
+    Panel,
+    View,
+    header,
+    open_log,
+    page,
+    view_from,
+)
 from stridekit.dashboard.upload import UploadPanel
 from stridekit.log import TrainingLog
 from stridekit.units import distance_in, format_duration
@@ -47,29 +63,83 @@ def headline(log: TrainingLog, view: View) -> str:
     )
 
 
+KEY = "overview"
+TITLE = "Your training at a glance"
+SUBTITLE = "Every session of the log, week by week, coloured by kind."
+
+
+def panel(log: TrainingLog, view: View) -> Panel:
+    """The overview's own charts on ``log``: headline numbers and weekly volume."""
+    return Panel(lambda v: figures(log, v), view, text=lambda v: headline(log, v))
+
+
 UPLOAD_TITLE = "Use your own log"
 
 
-def body(log: TrainingLog, view: View, notes: list[str] | None = None) -> list[widgets.Widget]:
-    """The page's parts for ``log``: header, controls, headline and chart."""
-    built = chart_page(
-        log,
-        view,
-        lambda v: figures(log, v),
-        key="overview",
-        title="Your training at a glance",
-        subtitle="Every session of the log, week by week, coloured by kind.",
-        notes=notes,
-        text=lambda v: headline(log, v),
-    )
-    return list(built.children)
-
-
-def upload_area(panel: UploadPanel) -> widgets.Accordion:
+def upload_area(upload: UploadPanel) -> widgets.Accordion:
     """The collapsible "Use your own log" area around the upload control."""
-    area = widgets.Accordion([panel], titles=(UPLOAD_TITLE,), selected_index=None)
+    area = widgets.Accordion([upload], titles=(UPLOAD_TITLE,), selected_index=None)
     area.add_class("stridekit-upload-area")
     return area
+
+
+def _panel_maker(key: str) -> MakePanel:
+    if key == KEY:
+        return panel
+    module = importlib.import_module(f"stridekit.dashboard.{key}")
+    maker: MakePanel = module.panel
+    return maker
+
+
+class Tabs(widgets.Tab):
+    """Every dashboard as a tab on one log, each built when first opened.
+
+    A view change redraws the open tab at once and the others when they are next opened,
+    so a control change costs one dashboard's charts, not all of them.
+    """
+
+    def __init__(self, log: TrainingLog, view: View, selected: str = KEY) -> None:
+        self.training_log = log
+        self.view = view
+        self.tab_keys = list(DASHBOARDS)
+        self.panels: dict[str, widgets.Widget] = {}
+        self._shown: dict[str, View] = {}
+        placeholders = [widgets.HTML("<p>Loading…</p>") for _ in self.tab_keys]
+        super().__init__(placeholders, titles=[DASHBOARDS[k] for k in self.tab_keys])
+        self.add_class("stridekit-tabs")
+        self.observe(self._selected, names="selected_index")
+        self.selected_index = self.tab_keys.index(selected) if selected in self.tab_keys else 0
+        self._open(self.tab_keys[self.selected_index])
+
+    def show(self, view: View) -> None:
+        """Redraw the open tab for ``view``; the others follow when opened."""
+        self.view = view
+        if self.selected_index is not None:
+            self._open(self.tab_keys[self.selected_index])
+
+    def _selected(self, change: dict[str, Any]) -> None:
+        if change["new"] is not None:
+            self._open(self.tab_keys[change["new"]])
+
+    def _open(self, key: str) -> None:
+        if key not in self.panels:
+            try:
+                built = _panel_maker(key)(self.training_log, self.view)
+            except Exception as exc:  # a tab that cannot be drawn must not take the app down
+                built = widgets.HTML(
+                    f"<p class='stridekit-warning'>This tab could not be drawn on this log "
+                    f"({html.escape(type(exc).__name__)}). The other tabs still work.</p>"
+                )
+            self.panels[key] = built
+            self._shown[key] = self.view
+            children: list[widgets.Widget] = list(self.children)  # type: ignore[has-type]
+            children[self.tab_keys.index(key)] = built
+            self.children = children
+        elif self._shown.get(key) != self.view:
+            shown = self.panels[key]
+            if isinstance(shown, Panel) or hasattr(shown, "show"):
+                shown.show(self.view)
+            self._shown[key] = self.view
 
 
 def app(
@@ -78,27 +148,51 @@ def app(
     start: str | dt.date | None = None,
     end: str | dt.date | None = None,
     units: str = "km",
+    tab: str = KEY,
 ) -> widgets.VBox:
-    """The overview dashboard as a widget (parameters as for every dashboard).
+    """The stridekit app: every dashboard as a tab of one page, on one log.
 
-    Below the header, "Use your own log" holds the upload control; after a successful upload
-    the page is rebuilt on the uploaded log, over its whole date range, in the units shown.
+    The header and "Use your own log" (the upload control) come first, then the shared
+    controls and the tabs. After a successful upload every tab switches to the uploaded log,
+    over its whole date range, in the units shown. ``?tab=intervals`` in the link opens
+    that tab.
+
+    Parameters
+    ----------
+    log
+        A log, a path to one, or ``None`` for the default log.
+    start, end
+        First and last date shown (``"2025-03-01"``); default the whole log.
+    units
+        ``"km"`` or ``"mi"``.
+    tab
+        The tab open first: a key of :data:`~stridekit.dashboard.common.DASHBOARDS`.
     """
     data = open_log(log)
     view, notes = view_from(start, end, units)
-    panel = UploadPanel()
-    area = upload_area(panel)
-    parts = body(data, view, notes)
+    asked = parse_qs(os.environ.get("QUERY_STRING", "")).get("tab", [tab])[-1]
+    if asked not in DASHBOARDS:
+        notes.append(f"The link's tab={asked!r} is not a dashboard and is ignored.")
+        asked = KEY
+    upload = UploadPanel()
+
+    def below_for(new_log: TrainingLog, new_view: View, opened: str) -> list[widgets.Widget]:
+        tabs = Tabs(new_log, new_view, opened)
+        return [Controls(new_log, new_view, tabs.show), tabs]
+
     # Only the part below the upload area is replaced on a new log: a widget whose place
     # in its box changes is drawn anew, and the upload control must live on to hear the end.
-    below = widgets.VBox(parts[1:], layout=widgets.Layout(width="100%"))
-    frame = page(parts[0], area, below)
+    below = widgets.VBox(below_for(data, view, asked), layout=widgets.Layout(width="100%"))
+    frame = page(header(TITLE, SUBTITLE, KEY, notes), upload_area(upload), below)
 
     def switch(new_log: TrainingLog) -> None:
-        controls = [c for c in below.children if isinstance(c, Controls)]
-        shown_units = controls[0].view.units if controls else view.units
-        below.children = body(new_log, View(units=shown_units))[1:]
+        controls, tabs = below.children
+        assert isinstance(controls, Controls) and isinstance(tabs, Tabs)
+        shown = controls.view
+        opened = tabs.tab_keys[tabs.selected_index or 0]
+        fresh = replace(shown, start=None, end=None)
+        below.children = below_for(new_log, fresh, opened)
 
-    panel.subscribe(switch)
-    frame.upload = panel
+    upload.subscribe(switch)
+    frame.upload = upload
     return frame

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from stridekit import charts
 from stridekit.analysis.weekly import weekly_focus
-from stridekit.dashboard.common import View, chart_page, open_log, view_from
+from stridekit.dashboard.common import Panel, View, dashboard_page
 from stridekit.dashboard.data import repeats
 from stridekit.log import TrainingLog
 
@@ -32,6 +32,24 @@ def figures(weekly: pd.DataFrame, view: View) -> dict[str, go.Figure]:
         ),
         "distance": charts.distance_by_week(weekly, focus="distance", units=units, theme=theme),
     }
+
+
+KEY = "speed_vs_distance"
+TITLE = "Speed days and distance days"
+SUBTITLE = (
+    "The advice: one or two runs a week for speed, the others for distance. "
+    "Are your speed days getting faster, your distance days longer?"
+)
+
+
+def panel(log: TrainingLog, view: View) -> Panel:
+    """The dashboard's charts on ``log``, for the overview's tab or its own page."""
+
+    @cache
+    def weekly(first: dt.date | None, last: dt.date | None) -> pd.DataFrame:
+        return weekly_focus(log.sessions, start=first, end=last, repeats=repeats(log))
+
+    return Panel(lambda v: figures(weekly(v.start, v.end), v), view)
 
 
 def app(
@@ -53,20 +71,6 @@ def app(
     units
         ``"km"`` or ``"mi"``.
     """
-    data = open_log(log)
-    view, notes = view_from(start, end, units)
-
-    @cache
-    def weekly(first: dt.date | None, last: dt.date | None) -> pd.DataFrame:
-        return weekly_focus(data.sessions, start=first, end=last, repeats=repeats(data))
-
-    return chart_page(
-        data,
-        view,
-        lambda v: figures(weekly(v.start, v.end), v),
-        key="speed_vs_distance",
-        title="Speed days and distance days",
-        subtitle="The advice: one or two runs a week for speed, the others for distance. "
-        "Are your speed days getting faster, your distance days longer?",
-        notes=notes,
+    return dashboard_page(
+        panel, log, start=start, end=end, units=units, key=KEY, title=TITLE, subtitle=SUBTITLE
     )
