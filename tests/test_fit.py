@@ -527,13 +527,14 @@ _UTC_START = 1_000_000_000  # the same instant, seconds since the FIT epoch (202
 
 
 def _power_on_run(
-    *, correlation: bool = False, switch_at: int | None = None, early: int = 0
+    *, correlation: bool = False, switch_at: int | None = None, early: int = 0, stray: int = 0
 ) -> bytes:
     """A 60 s run timed from the watch's power-on, with a pause from 20 s to 40 s.
 
     ``correlation`` adds a ``timestamp_correlation``; ``switch_at`` makes the records from
     that second on carry UTC (as a watch does once GPS tells it the time); ``early`` starts
-    the records that many seconds before the session's ``start_time``. The session has no
+    the records that many seconds before the session's ``start_time``; ``stray`` adds a
+    first record that many seconds before it (a bad clock). The session has no
     ``total_timer_time``; the activity records the runner's UTC offset, +2 h, in UTC terms.
     """
     t0 = _POWER_ON
@@ -549,6 +550,8 @@ def _power_on_run(
             _data(3, "II", _UTC_START + 3, t0 + 3),
         ]
     events = {0: 0, 20: 1, 40: 0, 59: 4}  # second -> timer start / stop / stop_all
+    if stray:
+        out.append(_data(2, "IBI", t0 - stray, 100, 0))
     for s in range(-early, 60):
         when = t0 + s
         if switch_at is not None and s >= switch_at:
@@ -711,3 +714,9 @@ def test_records_before_the_first_session_extend_its_start(fixtures: Path) -> No
     session = log.sessions.iloc[0]
     assert session["start_utc"] == FIT_EPOCH + pd.Timedelta(seconds=_UTC_START - 5)
     np.testing.assert_array_equal(log.samples["t_s"], np.arange(65.0))
+
+    # A record days before the start is a bad clock: the start stays where the file says.
+    days = 3 * 86400
+    log = parse_fit(_power_on_run(correlation=True, stray=days), source="stray.fit").validate()
+    assert log.sessions["start_utc"].iloc[0] == FIT_EPOCH + pd.Timedelta(seconds=_UTC_START)
+    np.testing.assert_array_equal(log.samples["t_s"], np.r_[-days, np.arange(60.0)])

@@ -77,6 +77,8 @@ _SCAN_CHUNK: Final = 1 << 20  # bytes walked between checks of MAX_MESSAGES
 _FIX: Final = "export the activity again from the watch or its app"
 _NAN: Final = math.nan
 _NS: Final = 1_000_000_000
+MAX_EARLY_S: Final = 24 * 3600
+"""Furthest a session's start moves back to records before it [s]."""
 MAX_UTC_OFFSET_S: Final = 18 * 3600
 """Largest UTC offset taken from ``activity.local_timestamp`` [s]."""
 
@@ -1000,13 +1002,16 @@ def _extend_starts(parts: list[_Part], owned: tuple[tuple[np.ndarray, np.ndarray
 
     Only the first session of a file can be given messages from before its start (a watch
     that wrote a late ``start_time``, as the fenix 2 does for the first leg of a multisport
-    activity); ``t_s`` and lap starts then never go negative.
+    activity); ``t_s`` and lap starts then never go negative. Times more than
+    :data:`MAX_EARLY_S` before the start are taken for a bad clock and move nothing.
     """
-    earliest = np.array([p.start_s for p in parts])
+    starts = np.array([p.start_s for p in parts])
+    earliest = starts.copy()
     for owner, times in owned:
         if not len(owner):
             continue
-        early = times < earliest[owner]
+        # a time more than MAX_EARLY_S before the start is a bad clock, not a late start
+        early = (times < starts[owner]) & (times >= starts[owner] - MAX_EARLY_S)
         if early.any():
             np.minimum.at(earliest, owner[early], times[early])
     for part, start in zip(parts, earliest.tolist(), strict=True):
