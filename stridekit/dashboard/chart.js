@@ -99,7 +99,23 @@ async function render({ model, el }) {
   };
   draw();
   model.on("change:spec", draw);
+  // A chart drawn before it is laid out (in a tab opened later, on a page rebuilt after an
+  // upload) gets plotly's default 700 px: fit it to its box whenever the box's width changes.
+  let width = 0;
+  let pending = 0;
+  const observer = new ResizeObserver((entries) => {
+    const now = Math.round(entries[entries.length - 1].contentRect.width);
+    if (!now || now === width) return;
+    width = now;
+    cancelAnimationFrame(pending);
+    pending = requestAnimationFrame(() => {
+      if (div.isConnected && div._fullLayout) Plotly.Plots.resize(div);
+    });
+  });
+  observer.observe(div);
   return () => {
+    observer.disconnect();
+    cancelAnimationFrame(pending);
     model.off("change:spec", draw);
     Plotly.purge(div);
   };

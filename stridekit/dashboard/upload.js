@@ -58,20 +58,6 @@ function refusal(files, model) {
   return null;
 }
 
-// The pages redraw on the new log with new charts, which plotly may have drawn before they
-// were laid out (at its default 700 px): fit every chart on the page to its place, a few
-// times while the new page settles.
-function fitCharts() {
-  for (const delay of [100, 500, 1500, 4000]) {
-    setTimeout(() => {
-      if (!window.Plotly) return;
-      for (const plot of document.querySelectorAll(".js-plotly-plot")) {
-        if (plot.isConnected && plot.offsetParent !== null) window.Plotly.Plots.resize(plot);
-      }
-    }, delay);
-  }
-}
-
 function render({ model, el }) {
   const root = document.createElement("div");
   root.className = "stridekit-upload-control";
@@ -184,8 +170,7 @@ function render({ model, el }) {
       }
       sendingText.textContent = "Sent " + sizeText(total) + ". Reading your files…";
       bar.removeAttribute("value"); // an indeterminate bar while the kernel reads
-      const done = await ask(batch, { event: "end" }, [], 0); // the kernel shows its progress
-      if (done.ok) fitCharts();
+      await ask(batch, { event: "end" }, [], 0); // the kernel shows its progress
     } catch (error) {
       // the kernel has already said why; anything else is said here, plainly
       if (!error.quiet) say(error.message || "The upload failed. Try again.", "error");
