@@ -9,6 +9,7 @@ Read a runner's real log into tidy pandas tables, analyse it, and show it in das
 
 from pathlib import Path
 
+from stridekit.analysis.intervals import detect_intervals
 from stridekit.errors import LogFormatError, SchemaError, StridekitError, UnsafeInputError
 from stridekit.io.loader import load_log, read_activity
 from stridekit.log import TrainingLog
@@ -43,6 +44,7 @@ __all__ = [
     "TrainingLog",
     "UnsafeInputError",
     "__version__",
+    "detect_intervals",
     "load_log",
     "read_activity",
     "sample_log",
