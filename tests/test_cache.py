@@ -143,6 +143,10 @@ def test_a_moved_folder_reuses_the_entries_under_its_new_path(
     assert log.sessions["source"].str.startswith(str(moved)).all()
     assert all(e.path.startswith(str(moved)) for e in log.report)
     same(log, load_log(moved, tz="UTC", use_cache=False, workers=1))
+    # moved entries and freshly parsed ones go together
+    shutil.copy(sorted(runs.glob("*.gpx"))[0], moved / "copy.gpx")
+    (moved / "copy.gpx").write_text((moved / "copy.gpx").read_text() + "\n")
+    assert len(load_log(moved, tz="UTC", workers=1).report) == 7
 
 
 def test_the_pool_and_the_serial_path_give_the_same_log(runs: Path, fixtures: Path) -> None:

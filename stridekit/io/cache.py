@@ -337,7 +337,7 @@ def _moved(parsed: ParsedFile, old: str, new: str) -> ParsedFile:
     if sessions is not None and "source" in sessions.column_names:
         i = sessions.column_names.index("source")
         values = [new if v == old else v for v in sessions.column(i).to_pylist()]
-        tables["sessions"] = sessions.set_column(i, "source", pa.array(values, pa.string()))
+        tables["sessions"] = sessions.set_column(i, "source", pa.array(values, pa.large_string()))
     entry = parsed.entry
     if entry is not None:
         entry = ReportEntry(
