@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from stridekit import __version__
@@ -84,6 +84,19 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from stridekit.html_report import write_report
+    from stridekit.io.loader import load_log
+
+    log = load_log(args.log, progress=_Bar("reading"))
+    radius = None if args.keep_positions else args.privacy_radius
+    out = write_report(
+        log, args.out, units=args.units, radius_m=radius, drop_positions=args.drop_positions
+    )
+    print(f"wrote {out} ({out.stat().st_size / 2**20:.1f} MB): open it in any browser")
+    return 0
+
+
 def _inspect(args: argparse.Namespace) -> int:
     from stridekit.inspection import inspect_file
 
@@ -104,14 +117,25 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0 if all(r["status"] in ("ok", "partial") for r in results) else 1
 
 
-def _positive_mb(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of megabytes") from None
-    if not 0 < value <= 2048:
-        raise argparse.ArgumentTypeError(f"{text} MB: give a size above 0 and at most 2048")
-    return value
+def _bounded(unit: str, what: str, most: float) -> Callable[[str], float]:
+    """An argparse type: a number above 0 and at most ``most``, in ``unit``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of {what}") from None
+        if not 0 < value <= most:
+            raise argparse.ArgumentTypeError(
+                f"{text} {unit}: give one above 0 and at most {most:g}"
+            )
+        return value
+
+    return parse
+
+
+_positive_mb = _bounded("MB", "megabytes", 2048)
+_radius_m = _bounded("m", "metres", 100_000)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -143,12 +167,30 @@ def parser() -> argparse.ArgumentParser:
     privacy = imp.add_mutually_exclusive_group()
     privacy.add_argument(
         "--privacy-radius",
-        type=float,
+        type=_radius_m,
         metavar="M",
         help="blank positions within M metres of each run's start and end",
     )
     privacy.add_argument("--drop-positions", action="store_true", help="blank every position")
     imp.set_defaults(run=_import)
+
+    rep = sub.add_parser("report", help="write one self-contained HTML file of every chart")
+    rep.add_argument("log", type=Path, help="a log folder, file or export")
+    rep.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    rep.add_argument("--units", choices=("km", "mi"), default="km", help="default %(default)s")
+    hide = rep.add_mutually_exclusive_group()
+    hide.add_argument(
+        "--privacy-radius",
+        type=_radius_m,
+        metavar="M",
+        default=500.0,
+        help="hide positions within M metres of each run's start and end (default %(default)g)",
+    )
+    hide.add_argument("--drop-positions", action="store_true", help="hide every position")
+    hide.add_argument(
+        "--keep-positions", action="store_true", help="keep every position (not for sharing)"
+    )
+    rep.set_defaults(run=_report)
 
     insp = sub.add_parser("inspect", help="what stridekit makes of each file")
     insp.add_argument("files", nargs="+", help="activity files")
