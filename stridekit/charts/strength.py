@@ -394,6 +394,8 @@ def placement_by_weekday(
         title = (
             f"Placement: {rest} of {_plural(total, 'strength session')}{_share(rest, total)} "
             "on days between runs"
+            if total
+            else "Placement: strength sessions on days between runs and on run days"
         )
     if total == 0:
         return empty_figure(title, NO_STRENGTH, theme=theme)
