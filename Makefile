@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8866
 LOG    ?=
 
-.PHONY: dashboard test lint format bench sample clean
+.PHONY: dashboard test lint format bench sample docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ format: $(VENV)/.installed-test
 ## Side-by-side benchmarks against the peer libraries, reported as ratios
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench
+
+## The API reference from the docstrings, into docs/api/ (open docs/api/index.html)
+docs: $(VENV)/.installed-test
+	$(BIN)/python docs/build_api.py docs/api
 
 ## Regenerate the committed sample
 sample: $(VENV)/.installed
