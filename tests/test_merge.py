@@ -94,6 +94,8 @@ def test_the_merges_are_in_the_imported_report_json(fit_and_gpx: Path, tmp_path:
     back = read_log(out)
     assert back.report.merges == log.report.merges
     assert back.report.entries == log.report.entries
+    loaded = load_log(out)  # a stored log has a fingerprint too, for cached analyses
+    assert loaded.fingerprint is not None and loaded.fingerprint == load_log(out).fingerprint
 
 
 # -- the rule itself, on small hand-made tables --------------------------------------------

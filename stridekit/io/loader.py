@@ -178,7 +178,11 @@ def load_log(
     if not root.exists():
         raise StridekitError(f"{root}: no such file or folder; check the path")
     if store.is_stored_log(root):  # written by `stridekit import`: nothing to parse
-        return store.read_log(root)
+        stored = store.read_log(root)
+        parts = sorted(p for p in root.iterdir() if p.is_file())
+        digests = cache.file_digests(parts, remember=use_cache)
+        stored.fingerprint = cache.digest("stored", *(f"{p.name}:{digests[p]}" for p in parts))
+        return stored
     files = _candidate_files(root)
     zone = resolve_tz(tz)
     digests = cache.file_digests(files, remember=use_cache)
