@@ -1,4 +1,4 @@
-"""Every notebook in dashboards/ executes headless, without errors, and shows a chart."""
+"""Every notebook in dashboards/ executes headless, without errors, and shows its charts."""
 
 from __future__ import annotations
 
@@ -9,22 +9,54 @@ import pytest
 from conftest import ROOT
 from nbclient import NotebookClient
 
-NOTEBOOKS = sorted((ROOT / "dashboards").glob("*.ipynb"))
+TUTORIAL = ROOT / "dashboards" / "explore.ipynb"
+NOTEBOOKS = sorted(p for p in (ROOT / "dashboards").glob("*.ipynb") if p != TUTORIAL)
 
 
 def test_there_are_dashboards() -> None:
-    assert {p.stem for p in NOTEBOOKS} >= {"overview", "speed_vs_distance"}
+    from stridekit.dashboard.common import DASHBOARDS
+
+    assert {p.stem for p in NOTEBOOKS} == set(DASHBOARDS)
+    assert TUTORIAL.is_file()
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_executes(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def execute(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> nbformat.NotebookNode:
     monkeypatch.setenv("STRIDEKIT_CACHE_DIR", str(tmp_path / "cache"))
     nb = nbformat.read(path, as_version=4)
     NotebookClient(
         nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     ).execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in errors if o.output_type == "error"]
+    return nb
+
+
+def test_tutorial_loads_filters_computes_and_plots(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nb = execute(TUTORIAL, tmp_path, monkeypatch)
+    headings = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown"]
+    assert [h for h in headings if h[:5] in ("## 1.", "## 2.", "## 3.", "## 4.")] == [
+        "## 1. Load",
+        "## 2. Filter",
+        "## 3. Compute",
+        "## 4. Plot",
+    ]
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    figures = [
+        o["data"]["application/vnd.plotly.v1+json"]
+        for o in outputs
+        if "application/vnd.plotly.v1+json" in o.get("data", {})
+    ]
+    assert len(figures) >= 2 and all(f["data"] for f in figures), "charts of its own"
+    text = "".join(o.get("text", "") for o in outputs)
+    assert "files:" in text, "the import report is shown"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_executes(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nb = execute(path, tmp_path, monkeypatch)
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
-    assert not [o for o in outputs if o.output_type == "error"]
     widget_views = [
         o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
     ]
