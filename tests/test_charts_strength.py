@@ -104,7 +104,8 @@ def hand_log() -> TrainingLog:
 def test_calendar_colours_each_day_by_what_it_held() -> None:
     fig = valid(charts.calendar_heatmap(strength_calendar(LOG, SETS)))
     (cell,) = fig.data
-    assert list(cell.x) == WEEKS and list(cell.y) == list(charts.WEEKDAYS)
+    assert list(cell.x) == WEEKS and list(cell.y) == list(range(7))
+    assert list(fig.layout.yaxis.ticktext) == list(charts.WEEKDAYS)
     z = [list(row) for row in cell.z]
     # rest 0, run 1, strength 2, strength and a run 3; rows Monday to Sunday
     assert z == [
@@ -164,7 +165,8 @@ def test_exercise_coverage_of_the_five_groups() -> None:
     fig = valid(charts.exercise_coverage_heatmap(exercise_coverage(LOG, SETS)))
     (cell,) = fig.data
     assert list(cell.x) == WEEKS
-    assert list(cell.y) == [
+    assert list(cell.y) == [0, 1, 2, 3, 4]
+    assert list(fig.layout.yaxis.ticktext) == [
         "calf raises · 1/3 wk",
         "squats · 1/3 wk",
         "lunges · 1/3 wk",
@@ -348,7 +350,8 @@ def test_sample_figures_hold_the_planted_strength(
     assert placement[0].name == "on rest days: 42 (88 %)"
 
     coverage = figs["coverage"].data[0]
-    assert coverage.y[0] == "calf raises · 24/26 wk" and coverage.y[1] == "squats · 24/26 wk"
+    rows = figs["coverage"].layout.yaxis.ticktext
+    assert rows[0] == "calf raises · 24/26 wk" and rows[1] == "squats · 24/26 wk"
     gap_columns = [i for i, x in enumerate(coverage.x) if x in gaps]
     assert all(coverage.z[g][i] == 0 for g in range(5) for i in gap_columns)
     planted_sets = sum(s["sets"] for s in planted)

@@ -67,6 +67,19 @@ def _week_labels(weeks: pd.Series | np.ndarray) -> list[str]:
     return [f"week of Mon {d[8:10]} {MONTHS[int(d[5:7]) - 1]} {d[:4]}" for d in _iso(weeks)]
 
 
+def _rows_axis(labels: list[str]) -> dict[str, object]:
+    """A y axis of numbered rows, first at the top, each labelled (numbers keep the traces'
+    ``y`` numeric for anything reading the drawn data)."""
+    return {
+        "autorange": "reversed",
+        "showgrid": False,
+        "zeroline": False,
+        "fixedrange": True,
+        "tickvals": list(range(len(labels))),
+        "ticktext": labels,
+    }
+
+
 def _no_days(title: str, theme: str) -> go.Figure:
     return empty_figure(
         title,
@@ -114,7 +127,8 @@ def calendar_heatmap(
     -------
     plotly.graph_objects.Figure
         One heatmap trace, ``z`` the index of the day's state in :data:`DAY_STATES` (``None``
-        outside the range), ``x`` the weeks' Mondays and ``y`` :data:`WEEKDAYS`.
+        outside the range), ``x`` the weeks' Mondays and ``y`` the weekday (0 Monday,
+        labelled with :data:`WEEKDAYS`).
     """
     _check_theme(theme)
     strength_days = int((calendar["sessions"] > 0).sum()) if len(calendar) else 0
@@ -152,7 +166,7 @@ def calendar_heatmap(
     trace = {
         "type": "heatmap",
         "x": _iso(weeks),
-        "y": list(WEEKDAYS),
+        "y": list(range(len(WEEKDAYS))),
         "z": z,
         "text": text,
         "hovertemplate": "%{text}<extra></extra>",
@@ -177,7 +191,7 @@ def calendar_heatmap(
         height=280,
         hovermode="closest",
         xaxis={"type": "date", "showgrid": False},
-        yaxis={"autorange": "reversed", "showgrid": False, "fixedrange": True},
+        yaxis=_rows_axis(list(WEEKDAYS)),
     )
 
 
@@ -302,8 +316,8 @@ def exercise_coverage_heatmap(
     Returns
     -------
     plotly.graph_objects.Figure
-        One heatmap trace: ``z`` sets [sets/week], rows in the order of
-        :data:`~stridekit.exercises.ADVISED` with how many weeks each was done in.
+        One heatmap trace: ``z`` sets [sets/week], ``y`` the rows (0 to 4) in the order of
+        :data:`~stridekit.exercises.ADVISED`, labelled with how many weeks each was done in.
     """
     _check_theme(theme)
     if coverage.empty:
@@ -338,7 +352,7 @@ def exercise_coverage_heatmap(
     trace = {
         "type": "heatmap",
         "x": _iso(weeks),
-        "y": rows,
+        "y": list(range(len(rows))),
         "z": sets.tolist(),
         "text": text,
         "hovertemplate": "%{text}<extra></extra>",
@@ -358,7 +372,7 @@ def exercise_coverage_heatmap(
         hovermode="closest",
         margin={"l": 150},
         xaxis={"type": "date", "showgrid": False},
-        yaxis={"autorange": "reversed", "showgrid": False, "fixedrange": True},
+        yaxis=_rows_axis(rows),
     )
 
 
