@@ -91,8 +91,8 @@ class Prepared:
         if start is None or end is None or self.weekly.empty or start > end:
             return self._between_slowly(start, end)
         a, b = pd.Timestamp(start), pd.Timestamp(end)
-        lo = a - pd.Timedelta(days=a.dayofweek)
-        hi = b - pd.Timedelta(days=b.dayofweek)
+        lo = a - pd.Timedelta(days=a.day_of_week)
+        hi = b - pd.Timedelta(days=b.day_of_week)
         weeks = self.weekly["week"].to_numpy(dtype="datetime64[ns]")
         if lo < weeks[0] or hi > weeks[-1]:
             return self._between_slowly(start, end)
@@ -123,7 +123,7 @@ class Prepared:
                 parts_w.append(weekly_progression(mine, start=first, end=last))
                 reps = [self.session_repeats(str(s)) for s in mine["session_id"]]
                 rep = pd.concat(reps) if reps else self.repeats.iloc[0:0]
-                parts_l.append(pace_by_length(rep, self.dates, start=first, end=last))
+                parts_l.append(_pace_by_length(rep, self.dates, first, last))
             else:
                 k = int(np.searchsorted(weeks, w.to_datetime64()))
                 parts_w.append(self.weekly.iloc[k : k + 1])
@@ -146,7 +146,7 @@ class Prepared:
     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         shown = in_range(self.per_session, start, end)
         weekly = weekly_progression(self.per_session, start=start, end=end)
-        return shown, weekly, pace_by_length(self.repeats, self.dates, start=start, end=end)
+        return shown, weekly, _pace_by_length(self.repeats, self.dates, start, end)
 
     def info(self, session_id: str) -> tuple[str, str]:
         """A session's date (``Tue 07 Jan 2025``) and title (or kind)."""
@@ -225,12 +225,29 @@ def prepare(log: TrainingLog) -> Prepared:
         first=first,
         last=last,
         weekly=weekly_progression(per, start=first, end=last),
-        by_length=pace_by_length(rep, dates).sort_values(["week", "length_class"]),
+        by_length=_pace_by_length(rep, dates).sort_values(["week", "length_class"]),
         _by_session=bounds,
     )
     _prepared[key] = prepared
     weakref.finalize(log, _prepared.pop, key, None)
     return prepared
+
+
+def _pace_by_length(
+    rep: pd.DataFrame, dates: pd.DataFrame, start: Any = None, end: Any = None
+) -> pd.DataFrame:
+    """:func:`pace_by_length`, and its empty table when there are no repeats (which it does
+    not handle: an empty repeats table raises in its date lookup)."""
+    if rep.empty or dates.empty:
+        return pd.DataFrame(
+            {
+                "week": pd.Series(dtype="datetime64[ns]"),
+                "length_class": pd.Series(dtype="str"),
+                "repeats": pd.Series(dtype="int64"),
+                "avg_speed_mps": pd.Series(dtype="float64"),
+            }
+        )
+    return pace_by_length(rep, dates, start=start, end=end)
 
 
 def _date(value: Any) -> str:
