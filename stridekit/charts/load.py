@@ -1,0 +1,362 @@
+"""Load charts: weekly running load with the 10 % rule, and the acute:chronic load ratio.
+
+Every chart is a function of a tidy table that returns a plotly Figure. ``units`` is ``"km"``
+or ``"mi"``; ``theme`` is ``"light"`` or ``"dark"``; ``title`` replaces the default title. A
+chart with nothing to show says what data would fill it instead of drawing empty axes, and a
+value that is not known (a ramp after a week without runs, a ratio with too little history) is
+marked as such, never drawn as zero.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from stridekit.analysis.load import MAX_RAMP_PCT
+from stridekit.charts.base import Trace, empty_figure, figure, week_labels
+from stridekit.units import check_units, distance_in, format_duration
+
+RATIO_BAND: Final = (0.8, 1.3)
+"""The acute:chronic ratios usually called safe (Gabbett 2016) [-]."""
+
+LOAD_COLOUR: Final = "#0072B2"
+WARN_COLOUR: Final = "#D55E00"
+TIME_COLOUR: Final = "#E69F00"
+RATIO_COLOURS: Final = {"rolling": "#0072B2", "ewma": "#CC79A7"}
+RATIO_NAMES: Final = {"rolling": "rolling 7:28 days", "ewma": "EWMA 7:28 days"}
+UNKNOWN_COLOUR: Final = "#999999"
+
+HIDDEN_AXIS: Final = {
+    "overlaying": "y",
+    "range": [0, 1],
+    "visible": False,
+    "fixedrange": True,
+}
+"""An invisible 0-1 axis: markers for "not known" sit at its foot, never at a value of zero."""
+
+
+# Traces hold NumPy arrays, not lists: plotly copies a figure's data twice on its way to the
+# page (building it and encoding it), and a list of 1,800 dates is copied item by item while
+# an array is copied at once; numbers go to plotly.js as typed arrays (NaN: a gap).
+
+
+def day_strings(days: pd.Series) -> np.ndarray:
+    """Dates as ``YYYY-MM-DD`` strings for a date axis, converted in one vectorised step."""
+    stamps = days.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    return np.datetime_as_string(stamps)
+
+
+def floats(numbers: pd.Series | np.ndarray) -> np.ndarray:
+    """Numbers as a float array, missing values as NaN (a gap in a line, no bar)."""
+    if isinstance(numbers, pd.Series):
+        return numbers.to_numpy(dtype="float64", na_value=np.nan)
+    return np.asarray(numbers, dtype="float64")
+
+
+def texts(items: list[str] | pd.Series) -> np.ndarray:
+    """Strings (hover texts, colours) as a string array."""
+    return np.asarray(list(items), dtype=str)
+
+
+def _signed(pct: float) -> str:
+    return "" if not np.isfinite(pct) else f"{pct:+.0f} %"
+
+
+def load_by_week(
+    weekly: pd.DataFrame,
+    *,
+    units: str = "km",
+    max_ramp_pct: float = MAX_RAMP_PCT,
+    theme: str = "light",
+    title: str | None = None,
+) -> go.Figure:
+    """Bars of each week's running distance, a line of its time, and the 10 % rule's warnings.
+
+    Parameters
+    ----------
+    weekly
+        :func:`stridekit.analysis.load.weekly_load` output (``week``, ``sessions``,
+        ``distance_m`` [m], ``duration_s`` [s], ``ramp_pct`` [%], ``ramp_exceeded``,
+        ``note``); the ramp is read as computed there (on distance by default).
+    units
+        ``"km"`` or ``"mi"``: the distance axis.
+    max_ramp_pct
+        The rise named in the title and legend [%]; the flags themselves come from
+        ``ramp_exceeded``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Trace 0 the distance bars (weeks that ramped too fast in the warning colour), trace 1
+        the time [h] on a second axis, trace 2 (when any) a marker above each week that broke
+        the rule, labelled with its rise.
+    """
+    units = check_units(units)
+    title = title or f"Weekly running load: distance and time, and the {max_ramp_pct:g} % rule"
+    if weekly.empty or weekly["sessions"].sum() == 0:
+        return empty_figure(
+            title,
+            "No runs in this date range. Runs with a distance, from your watch or your "
+            "hand-kept log, fill this chart.",
+            theme=theme,
+        )
+    x = day_strings(weekly["week"])
+    labels = week_labels(weekly["week"])
+    distance = distance_in(weekly["distance_m"].astype("float64"), units)
+    hours = weekly["duration_s"].astype("float64") / 3600.0
+    ramp = weekly["ramp_pct"].astype("float64")
+    exceeded = weekly["ramp_exceeded"].fillna(False).astype(bool).to_numpy()
+    notes = weekly["note"].fillna("").astype(str)
+    ramp_text = [
+        f"ramp {_signed(r)}" if np.isfinite(r) else (n.split(";")[0] or "ramp not known")
+        for r, n in zip(ramp, notes, strict=True)
+    ]
+    said = [
+        f"{w}: {int(n)} run{'' if n == 1 else 's'}, {d:.1f} {units} "
+        f"in {format_duration(s) or '0:00'}, {t}"
+        for w, n, d, s, t in zip(
+            labels,
+            weekly["sessions"],
+            distance.fillna(0.0),
+            weekly["duration_s"].fillna(0.0),
+            ramp_text,
+            strict=True,
+        )
+    ]
+    traces: list[Trace] = [
+        {
+            "type": "bar",
+            "x": x,
+            "y": floats(distance),
+            "name": f"distance ({units})",
+            "marker": {"color": np.where(exceeded, WARN_COLOUR, LOAD_COLOUR)},
+            "hovertext": texts(said),
+            "hovertemplate": "%{hovertext}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": x,
+            "y": floats(hours),
+            "name": "time (hours)",
+            "yaxis": "y2",
+            "line": {"color": TIME_COLOUR, "width": 2},
+            "marker": {"size": 5},
+            "hovertext": texts(
+                [f"time {format_duration(v) or '0:00'}" for v in weekly["duration_s"]]
+            ),
+            "hovertemplate": "%{hovertext}<extra></extra>",
+        },
+    ]
+    if exceeded.any():
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers+text",
+                "x": x[exceeded],
+                "y": floats(distance)[exceeded],
+                "text": texts([_signed(r) for r in ramp[exceeded]]),
+                "textposition": "top center",
+                "textfont": {"color": WARN_COLOUR},
+                "name": f"ramped more than {max_ramp_pct:g} % over the week before",
+                "marker": {"color": WARN_COLOUR, "symbol": "triangle-up", "size": 11},
+                "cliponaxis": False,
+                "hoverinfo": "skip",
+            }
+        )
+    top = float(np.nanmax(distance.to_numpy())) if len(distance) else 0.0
+    return figure(
+        traces,
+        title,
+        theme,
+        xaxis={"type": "date"},
+        yaxis={"title": {"text": units}, "rangemode": "tozero", "range": [0, top * 1.18 or 1]},
+        yaxis2={
+            "title": {"text": "hours"},
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+            "showgrid": False,
+        },
+        margin={"r": 56},
+    )
+
+
+def _spans(days: pd.Series, flags: np.ndarray) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """First and last day of each run of consecutive flagged days."""
+    out: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+    stamps = [pd.Timestamp(d) for d in days]
+    first: int | None = None
+    for i, flag in enumerate(flags):
+        if flag and first is None:
+            first = i
+        if not flag and first is not None:
+            out.append((stamps[first], stamps[i - 1]))
+            first = None
+    if first is not None:
+        out.append((stamps[first], stamps[-1]))
+    return out
+
+
+def load_ratio(
+    ratios: pd.DataFrame,
+    *,
+    band: tuple[float, float] = RATIO_BAND,
+    theme: str = "light",
+    title: str = "Acute:chronic load ratio (last 7 days over the last 28)",
+) -> go.Figure:
+    """Lines of the acute:chronic load ratio, rolling and EWMA, with the usual band shaded.
+
+    Parameters
+    ----------
+    ratios
+        :func:`stridekit.analysis.load.acute_chronic` output for one or both methods, with a
+        ``method`` column (``"rolling"`` or ``"ewma"``): ``date``, ``week``, ``ratio`` [-],
+        ``enough_history`` and ``note``.
+    band
+        The ratios shaded as the usual range [-]; days above its top are marked.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One line per method, then (when any) markers on the days above the band, then (when
+        any) a marker at the foot of the chart for each week with too little history, on
+        a hidden axis so it is never read as a ratio of zero; those days are shaded too.
+    """
+    lo, hi = band
+    if ratios.empty or ratios["load"].sum() == 0:
+        return empty_figure(
+            title, "No runs in this date range. Runs with a distance fill this chart.", theme=theme
+        )
+    if ratios["ratio"].notna().sum() == 0:
+        return empty_figure(
+            title,
+            "The ratio is not known yet: it needs 28 days of runs before each day shown. "
+            "A wider date range or more weeks of your log fill this chart.",
+            theme=theme,
+        )
+    traces: list[Trace] = []
+    above_x: list[np.ndarray] = []
+    above_y: list[np.ndarray] = []
+    above_text: list[np.ndarray] = []
+    for method in ("rolling", "ewma"):
+        part = ratios[ratios["method"] == method]
+        if part.empty:
+            continue
+        x = day_strings(part["date"])
+        # a float array (NaN where not known: a gap) is sent to plotly.js as a typed array
+        y = floats(part["ratio"])
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": x,
+                "y": y,
+                "name": RATIO_NAMES[method],
+                "line": {
+                    "color": RATIO_COLOURS[method],
+                    "width": 2,
+                    "dash": "solid" if method == "rolling" else "dash",
+                },
+                "hovertemplate": "%{x|%a %d %b %Y}: %{y:.2f} " + method + "<extra></extra>",
+            }
+        )
+        high = y > hi
+        above_x.append(x[high])
+        above_y.append(y[high])
+        above_text.append(np.full(int(high.sum()), method))
+    shapes: list[dict[str, Any]] = [
+        {
+            "type": "rect",
+            "xref": "paper",
+            "x0": 0,
+            "x1": 1,
+            "y0": lo,
+            "y1": hi,
+            "fillcolor": "#009E73",
+            "opacity": 0.12,
+            "line": {"width": 0},
+            "layer": "below",
+            "name": f"usual range {lo:g}-{hi:g}",
+        }
+    ]
+    annotations: list[dict[str, Any]] = [
+        {
+            "text": f"shaded: {lo:g} to {hi:g}, the usual range",
+            "xref": "paper",
+            "x": 1,
+            "xanchor": "right",
+            "y": hi,
+            "yanchor": "bottom",
+            "showarrow": False,
+            "font": {"size": 11},
+        }
+    ]
+    if sum(len(a) for a in above_x):
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": np.concatenate(above_x),
+                "y": np.concatenate(above_y),
+                "name": f"above {hi:g}",
+                "marker": {"color": WARN_COLOUR, "size": 7, "symbol": "circle-open"},
+                "hovertext": np.concatenate(above_text),
+                "hovertemplate": "above " + f"{hi:g}" + " (%{hovertext})<extra></extra>",
+            }
+        )
+    # days with too little history: shaded, and one marker per week at the chart's foot
+    first = ratios.drop_duplicates("date").sort_values("date")
+    short = ~first["enough_history"].astype(bool).to_numpy()
+    for a, b in _spans(first["date"], short):
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "paper",
+                "x0": f"{a:%Y-%m-%d}",
+                "x1": f"{b + pd.Timedelta(days=1):%Y-%m-%d}",
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": UNKNOWN_COLOUR,
+                "opacity": 0.15,
+                "line": {"width": 0},
+                "layer": "below",
+                "name": "too little history",
+            }
+        )
+    if short.any():
+        weeks = first.loc[short, ["week", "note"]].drop_duplicates("week")
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": day_strings(weeks["week"]),
+                "y": np.full(len(weeks), 0.03),
+                "yaxis": "y2",
+                "name": "too little history: ratio not known",
+                "marker": {"color": UNKNOWN_COLOUR, "symbol": "x-thin-open", "size": 9},
+                "hovertext": texts(
+                    [
+                        f"{w}: {n}"
+                        for w, n in zip(week_labels(weeks["week"]), weeks["note"], strict=True)
+                    ]
+                ),
+                "hovertemplate": "%{hovertext}<extra></extra>",
+            }
+        )
+    known = ratios["ratio"].to_numpy(dtype=float)
+    top = max(float(np.nanmax(known)), hi) * 1.1
+    return figure(
+        traces,
+        title,
+        theme,
+        shapes=shapes,
+        annotations=annotations,
+        xaxis={"type": "date"},
+        yaxis={"title": {"text": "ratio"}, "range": [0, top]},
+        yaxis2=HIDDEN_AXIS,
+    )
