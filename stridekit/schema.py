@@ -204,15 +204,34 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
     return pd.DataFrame(columns, index=index, copy=False)
 
 
-def conforms(df: pd.DataFrame, table: str) -> bool:
-    """Whether ``df`` already has the schema's columns first, in order, at their dtypes."""
+@cache
+def _signature(table: str) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """The table's column names and dtype objects (``None`` for ``str``), built once."""
     spec = _table(table)
-    names = list(spec)
-    if list(df.columns[: len(names)]) != names:
+    dtypes = tuple(
+        None if c.dtype == "str" else pd.api.types.pandas_dtype(c.dtype) for c in spec.values()
+    )
+    return tuple(spec), dtypes
+
+
+def conforms(df: pd.DataFrame, table: str) -> bool:
+    """Whether ``df`` already has the schema's columns first, in order, at their dtypes.
+
+    Every reader's frames pass here, twice per file, so it compares dtype objects (a C
+    comparison) rather than their names, and reads the dtypes from the blocks in one look.
+    """
+    names, expected = _signature(table)
+    columns = df.columns
+    if len(columns) < len(names) or tuple(columns.to_numpy(dtype=object)[: len(names)]) != names:
         return False
-    # one look at the dtypes: selecting 20-odd columns one by one costs milliseconds
     dtypes = df.dtypes.to_numpy()
-    return all(_is_dtype(dtypes[i], c.dtype) for i, c in enumerate(spec.values()))
+    for actual, want in zip(dtypes, expected, strict=False):
+        if want is None:
+            if not (isinstance(actual, pd.StringDtype) and actual.na_value is not pd.NA):
+                return False
+        elif actual != want:
+            return False
+    return True
 
 
 def _has_dtype(series: pd.Series, dtype: str) -> bool:
