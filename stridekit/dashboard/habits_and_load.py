@@ -145,7 +145,7 @@ def tables(log: TrainingLog) -> Tables:
 
 def _monday(day: dt.date) -> pd.Timestamp:
     stamp = pd.Timestamp(day)
-    return stamp - pd.Timedelta(days=stamp.dayofweek)
+    return stamp - pd.Timedelta(days=stamp.day_of_week)
 
 
 def _weeks(frame: pd.DataFrame, view: View, column: str = "week") -> pd.DataFrame:
@@ -276,7 +276,8 @@ def headline(part: Shown) -> str:
             said.append(f"{habit} {100 * done / known:.0f} % of runs{left}")
         elif runs:
             said.append(f"{habit}: not known for any run")
-    line = " " + html.escape("; ".join(said).capitalize()) + "." if said else ""
+    joined = "; ".join(said)
+    line = " " + html.escape(joined[:1].upper() + joined[1:]) + "." if said else ""
     return f"<p class='stridekit-summary'>{text}{line}</p>"
 
 
