@@ -89,11 +89,11 @@ def stride_table() -> pd.DataFrame:
             "rise_pct": [NAN, NAN, NAN, 0.0, 3.0, NAN],
             "overstride": pd.array([None, None, None, False, True, None], dtype="boolean"),
             "note": [
-                "not known: fewer than 3",
-                "not known: fewer than 3",
-                "not known: fewer than 3",
-            ]
-            + ["", "", "not known: no run with step length at the reference speed"],
+                *["not known: fewer than 3"] * 3,
+                "",
+                "",
+                "not known: no run with step length",
+            ],
         }
     )
 
