@@ -130,12 +130,7 @@ def classify_runs(
     is_run = (out["sport"] == "run").to_numpy()
     runs = out.loc[is_run]
     if analysis is None:
-        run_ids = runs["session_id"]
-        run_laps = laps.loc[laps["session_id"].isin(run_ids)]
-        run_samples = None
-        if samples is not None and len(samples):
-            run_samples = samples.loc[samples["session_id"].isin(run_ids)]
-        analysis = analyse_runs(run_laps, run_samples)
+        analysis = analyse_runs(laps, samples, session_ids=runs["session_id"])
     phases = analysis.phases.set_index("session_id")
     counts = analysis.repeats.groupby("session_id").size()
     durations = analysis.repeats.groupby("session_id")["duration_s"].agg(["min", "max"])
@@ -214,9 +209,7 @@ def classify_log(
     """
     runs = log.sessions.loc[log.sessions["sport"] == "run", "session_id"]
     run_laps = log.laps["session_id"].isin(runs)
-    analysis = analyse_runs(
-        log.laps.loc[run_laps], log.samples.loc[log.samples["session_id"].isin(runs)]
-    )
+    analysis = analyse_runs(log.laps, log.samples, session_ids=runs)
     laps = log.laps.copy()
     laps.loc[run_laps.to_numpy(), "role"] = analysis.laps["role"].to_numpy()
     return TrainingLog(

@@ -847,7 +847,18 @@ class RunAnalysis:
     phases: pd.DataFrame
 
 
-def analyse_runs(laps: pd.DataFrame, samples: pd.DataFrame | None) -> RunAnalysis:
+CHUNK_SAMPLES: Final = 1_000_000
+"""Most samples analysed at once [rows]: a five-year log is done in slices of whole
+sessions, so the one-second grids never hold more than this (sessions are independent)."""
+
+
+def analyse_runs(
+    laps: pd.DataFrame,
+    samples: pd.DataFrame | None,
+    *,
+    session_ids: pd.Series | pd.Index | None = None,
+    chunk_samples: int = CHUNK_SAMPLES,
+) -> RunAnalysis:
     """Find the repeats, warm-up and cool-down of every session, and give laps their roles.
 
     Parameters
@@ -856,12 +867,55 @@ def analyse_runs(laps: pd.DataFrame, samples: pd.DataFrame | None) -> RunAnalysi
         A laps table (may be empty).
     samples
         The samples table of the same sessions, or ``None``.
+    session_ids
+        Analyse only these sessions (the runs of a log); default every session in ``laps``
+        and ``samples``. Passing the whole samples table with the runs' ids spares a copy.
+    chunk_samples
+        Most samples analysed at once [rows]; bounds the memory a long log needs.
 
     Returns
     -------
     RunAnalysis
-        Lap-marked repeats where the laps mark them, stream repeats elsewhere.
+        Lap-marked repeats where the laps mark them, stream repeats elsewhere; ``laps`` in
+        the order given.
     """
+    if session_ids is not None:
+        laps = laps.loc[laps["session_id"].isin(session_ids)]
+    if samples is None or not len(samples):
+        return _analyse_runs(laps, None)
+    codes, uniques = pd.factorize(samples["session_id"], sort=False)
+    wanted = np.ones(len(uniques), dtype=bool)
+    if session_ids is not None:
+        wanted = pd.Index(uniques).isin(session_ids)
+    if wanted.all() and len(samples) <= chunk_samples:
+        return _analyse_runs(laps, samples)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    group = np.where(wanted, np.cumsum(np.where(wanted, counts, 0)) // max(chunk_samples, 1), -1)
+    row_group = np.where(codes >= 0, group[np.maximum(codes, 0)], -1)
+    numbered = laps.reset_index(drop=True)
+    parts: list[RunAnalysis] = []
+    seen = pd.Index(uniques[wanted])
+    for g in np.unique(group[group >= 0]):
+        ids = pd.Index(uniques[group == g])
+        parts.append(
+            _analyse_runs(
+                numbered.loc[numbered["session_id"].isin(ids)], samples.loc[row_group == g]
+            )
+        )
+    rest = numbered.loc[~numbered["session_id"].isin(seen)]
+    if len(rest) or not parts:
+        parts.append(_analyse_runs(rest, None))
+    repeats = [p.repeats for p in parts if len(p.repeats)]
+    roles = pd.concat([p.laps for p in parts]).sort_index()
+    roles.index = laps.index
+    return RunAnalysis(
+        repeats=pd.concat(repeats, ignore_index=True) if repeats else empty_repeats(),
+        laps=roles,
+        phases=pd.concat([p.phases for p in parts if len(p.phases)] or [parts[0].phases]),
+    )
+
+
+def _analyse_runs(laps: pd.DataFrame, samples: pd.DataFrame | None) -> RunAnalysis:
     from stridekit.analysis.laps import lap_phases, lap_repeats, lap_roles
 
     if samples is not None and len(samples):

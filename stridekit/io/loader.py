@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from stridekit import schema
-from stridekit.analysis.classify import classify_runs
+from stridekit.analysis.classify import classify_log
 from stridekit.errors import LogFormatError, StridekitError, UnknownFormatError
 from stridekit.io import (
     arrays,
@@ -669,10 +669,5 @@ def _finish(log: TrainingLog) -> TrainingLog:
     report = merged.report
     if merges:
         report = ImportReport(list(report.entries), [*report.merges, *merges])
-    return TrainingLog(
-        sessions=classify_runs(merged.sessions, merged.laps, merged.samples),
-        laps=merged.laps,
-        samples=merged.samples,
-        sets=merged.sets,
-        report=report,
-    )
+    merged.report = report
+    return classify_log(merged)  # runs' kind, focus and reason; laps' role
