@@ -214,13 +214,13 @@ def test_mobility_by_week_warm_and_cold() -> None:
 def test_stride_by_week_overstride_and_missing_weeks() -> None:
     table = stride_table()
     km = stride_by_week(table, units="km")
-    over = trace(km, "overstride: more than 1.5 % above the recent level")
+    over = trace(km, "overstride: over 1.5 % above the recent level")
     assert list(over.x) == ["2025-03-31"] and list(over.y) == [1.03]
     assert [s.name for s in km.layout.shapes] == ["overstride week"]
     step = trace(km, "step length (m)")
     assert np.isnan(step.y[5]) and step.y[4] == 1.03
     assert "at 6:40 /km" in step.hovertext[4] and "+3.0 % on the recent level" in step.hovertext[4]
-    missing = trace(km, "no step length this week")
+    missing = trace(km, "no value this week")
     assert list(missing.x) == ["2025-04-07"] and missing.yaxis == "y3"
     assert "no run with step length" in missing.hovertext[0]
     assert list(trace(km, "cadence (steps/min)").y[:5]) == [150.0] * 4 + [146.0]
@@ -268,6 +268,8 @@ def test_titles_are_replaceable() -> None:
     assert load_by_week(weekly_load(LOG), title="Mine").layout.title.text == "Mine"
     assert mobility_by_week(weekly_mobility(LOG), title="Mine").layout.title.text == "Mine"
     assert stride_by_week(stride_table(), title="Mine").layout.title.text == "Mine"
+    assert load_ratio(ratios(LOG), title="Mine").layout.title.text == "Mine"
+    assert "shaded: 0.8 to 1.3" in load_ratio(ratios(LOG)).layout.title.text
 
 
 def test_units_are_checked() -> None:
@@ -305,12 +307,12 @@ def test_sample_overstride_weeks_exactly(
     whole: dict[str, go.Figure], truth: dict[str, Any]
 ) -> None:
     fig = whole["stride"]
-    over = trace(fig, "overstride: more than 1.5 % above the recent level")
+    over = trace(fig, "overstride: over 1.5 % above the recent level")
     assert list(over.x) == mondays(truth, "overstride_weeks")  # weeks 13-16, no others
     shaded = [s.x0[:10] for s in fig.layout.shapes if s.name == "overstride week"]
     assert len(shaded) == 4
     sick = mondays(truth, "sick_weeks")
-    assert list(trace(fig, "no step length this week").x) == sick
+    assert list(trace(fig, "no value this week").x) == sick
 
 
 def test_sample_stride_with_integer_ids_is_the_analysis(sample: TrainingLog) -> None:
@@ -402,7 +404,7 @@ def test_sample_date_range_slices_whole_weeks_and_keeps_history(sample: Training
     assert rolling.x[0] == "2025-05-07" and rolling.x[-1] == "2025-06-15"
     assert not np.isnan(rolling.y).any()  # 28 days of history from before the range
     assert "too little history: ratio not known" not in names(figs["ratio"])
-    assert "overstride: more than 1.5 % above the recent level" not in names(figs["stride"])
+    assert "overstride: over 1.5 % above the recent level" not in names(figs["stride"])
     assert part.habits["local_date"].min() >= pd.Timestamp("2025-05-07")
     for fig in figs.values():
         validate(fig)
@@ -417,7 +419,11 @@ def test_sample_headline(sample: TrainingLog) -> None:
     )
     assert "26 of 69 stretching, yoga or pilates sessions were done cold" in text
     assert "weeks ramped more than 10 % over the week before" in text
-    assert "Warm-up before 75 % of runs; cool-down after 71 % of runs." in text
+    shares = habit_shares(sample.sessions, sample.laps).set_index("kind").loc["all"]
+    assert (
+        f"Warm-up before {100 * shares['warmup_share']:.0f} % of runs; "
+        f"cool-down after {100 * shares['cooldown_share']:.0f} % of runs." in text
+    )
     later = hl.headline(hl.shown(data, View(start=dt.date(2025, 5, 5))))
     assert "stride lengthened" not in later
 

@@ -90,7 +90,7 @@ def test_habits_and_load_draws_and_follows_its_controls(browser: Any, server: Se
 
     # the overstride weeks the sample plants, and only those, are marked
     stride = {t["name"]: t for t in chart_data(page, 4)}
-    over = stride["overstride: more than 1.5 % above the recent level"]["x"]
+    over = stride["overstride: over 1.5 % above the recent level"]["x"]
     assert [x[:10] for x in over] == ["2025-04-07", "2025-04-14", "2025-04-21", "2025-04-28"]
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -237,7 +237,12 @@ def mobility_by_week(
             marker: dict[str, Any] = {
                 "color": colour,
                 "line": {"color": colour, "width": 1},
-                "pattern": {"shape": KIND_PATTERNS.get(kind, "."), "fgcolor": "#ffffff"},
+                "pattern": {
+                    "shape": KIND_PATTERNS.get(kind, "."),
+                    "fillmode": "overlay",
+                    "fgcolor": "#ffffff",
+                    "fgopacity": 0.7,
+                },
             }
             traces.append(
                 {
@@ -334,7 +339,7 @@ def stride_by_week(
             "mode": "lines",
             "x": x,
             "y": floats(weekly["baseline_step_m"]),
-            "name": "recent level (median of the 6 weeks before)",
+            "name": "recent level (6 weeks before)",
             "line": {"color": "#888888", "dash": "dot", "width": 1.5},
             "hovertemplate": "recent level %{y:.3f} m<extra></extra>",
         },
@@ -358,7 +363,7 @@ def stride_by_week(
                 "mode": "markers",
                 "x": x[flagged],
                 "y": floats(weekly["step_m"])[flagged],
-                "name": f"overstride: more than {max_rise_pct:g} % above the recent level",
+                "name": f"overstride: over {max_rise_pct:g} % above the recent level",
                 "marker": {"color": WARN_COLOUR, "size": 12, "symbol": "diamond"},
                 "hovertext": texts([f"overstride {r:+.1f} %" for r in rise[flagged]]),
                 "hovertemplate": "%{hovertext}<extra></extra>",
@@ -390,7 +395,7 @@ def stride_by_week(
                 "x": x[missing],
                 "y": np.full(int(missing.sum()), 0.03),
                 "yaxis": "y3",
-                "name": "no step length this week",
+                "name": "no value this week",
                 "marker": {"color": UNKNOWN_COLOUR, "symbol": "x-thin-open", "size": 9},
                 "hovertext": texts(said)[missing],
                 "hovertemplate": "%{hovertext}<extra></extra>",
@@ -408,6 +413,8 @@ def stride_by_week(
             "overlaying": "y",
             "side": "right",
             "showgrid": False,
+            "tickmode": "auto",
+            "tickformat": ".0f",
         },
         yaxis3=HIDDEN_AXIS,
         margin={"r": 56},

@@ -180,6 +180,7 @@ def load_by_week(
             "side": "right",
             "rangemode": "tozero",
             "showgrid": False,
+            "tickmode": "auto",
         },
         margin={"r": 56},
     )
@@ -206,7 +207,7 @@ def load_ratio(
     *,
     band: tuple[float, float] = RATIO_BAND,
     theme: str = "light",
-    title: str = "Acute:chronic load ratio (last 7 days over the last 28)",
+    title: str | None = None,
 ) -> go.Figure:
     """Lines of the acute:chronic load ratio, rolling and EWMA, with the usual band shaded.
 
@@ -227,6 +228,10 @@ def load_ratio(
         a hidden axis so it is never read as a ratio of zero; those days are shaded too.
     """
     lo, hi = band
+    title = title or (
+        f"Acute:chronic load ratio, last 7 days over the last 28 (shaded: {lo:g} to {hi:g}, "
+        "the usual range)"
+    )
     if ratios.empty or ratios["load"].sum() == 0:
         return empty_figure(
             title, "No runs in this date range. Runs with a distance fill this chart.", theme=theme
@@ -281,18 +286,6 @@ def load_ratio(
             "line": {"width": 0},
             "layer": "below",
             "name": f"usual range {lo:g}-{hi:g}",
-        }
-    ]
-    annotations: list[dict[str, Any]] = [
-        {
-            "text": f"shaded: {lo:g} to {hi:g}, the usual range",
-            "xref": "paper",
-            "x": 1,
-            "xanchor": "right",
-            "y": hi,
-            "yanchor": "bottom",
-            "showarrow": False,
-            "font": {"size": 11},
         }
     ]
     if sum(len(a) for a in above_x):
@@ -355,7 +348,6 @@ def load_ratio(
         title,
         theme,
         shapes=shapes,
-        annotations=annotations,
         xaxis={"type": "date"},
         yaxis={"title": {"text": "ratio"}, "range": [0, top]},
         yaxis2=HIDDEN_AXIS,
