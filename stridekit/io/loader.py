@@ -110,13 +110,8 @@ def parse_activity(data: bytes, *, source: str = "<bytes>", tz: TzLike = None) -
             fix=SUPPORTED,
         )
     log = READERS[fmt](data, source, tz)
-    return TrainingLog(
-        sessions=log.sessions,
-        laps=log.laps,
-        samples=log.samples,
-        sets=log.sets,
-        report=ImportReport([_entry(Path(source), fmt, log)]),
-    )
+    log.report = ImportReport([_entry(Path(source), fmt, log)])  # the reader's own log
+    return log
 
 
 def _entry(path: Path | str, fmt: str, log: TrainingLog) -> ReportEntry:
