@@ -39,8 +39,6 @@ from stridekit.io.cache import cached_frame
 from stridekit.log import TrainingLog
 from stridekit.units import UNITS, check_units, distance_in, format_duration
 
-Figures = dict[str, go.Figure]
-
 STRENGTH_TABLES_VERSION = 1
 """Bump when :func:`days_table`, :func:`groups_table` or the analyses they call change."""
 
@@ -343,7 +341,9 @@ def panel(log: TrainingLog, view: View) -> Panel:
         return shown(data, first, last)
 
     @lru_cache(maxsize=16)
-    def steady(first: dt.date | None, last: dt.date | None, units: str, theme: str) -> Figures:
+    def steady(
+        first: dt.date | None, last: dt.date | None, units: str, theme: str
+    ) -> dict[str, go.Figure]:
         return steady_figures(part(first, last), View(first, last, check_units(units), theme=theme))
 
     def draw(v: View) -> dict[str, go.Figure]:
