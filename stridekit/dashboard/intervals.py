@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from stridekit import schema
 from stridekit.analysis.progression import (
     next_step,
     pace_by_length,
@@ -49,6 +50,8 @@ class Prepared:
 
     Attributes
     ----------
+    log
+        A weak reference to the log: the tables kept for a log must not keep it alive.
     per_session
         :func:`session_progression` of every interval session, in date order, with
         ``label`` (the session picker's text) and ``title``.
@@ -64,7 +67,7 @@ class Prepared:
         :func:`pace_by_length` of the whole log: a view takes its weeks from them.
     """
 
-    log: TrainingLog
+    log: weakref.ref[TrainingLog]
     per_session: pd.DataFrame
     repeats: pd.DataFrame
     dates: pd.DataFrame
@@ -166,7 +169,8 @@ class Prepared:
     def track(self, session_id: str) -> pd.DataFrame:
         """The session's projected track (:func:`~stridekit.charts.intervals.project_track`)."""
         if session_id not in self._tracks:
-            samples = self.log.samples
+            log = self.log()
+            samples = log.samples if log is not None else schema.empty("samples")
             rows = self._sample_rows().get(session_id, np.zeros(0, dtype=np.int64))
             part = samples.iloc[rows]
             if "lat_deg" not in part or "lon_deg" not in part:
@@ -178,7 +182,8 @@ class Prepared:
         """Row positions of the interval sessions' samples, found in one pass."""
         if self._rows is None:
             ids = self.per_session["session_id"].to_numpy(dtype=object)
-            column = self.log.samples["session_id"]
+            log = self.log()
+            column = (log.samples if log is not None else schema.empty("samples"))["session_id"]
             wanted = np.flatnonzero(column.isin(ids).to_numpy(dtype=bool))
             groups = pd.Series(wanted).groupby(column.iloc[wanted].to_numpy(dtype=object))
             self._rows = {str(k): v.to_numpy(dtype=np.int64) for k, v in groups}
@@ -191,7 +196,7 @@ _prepared: dict[int, Prepared] = {}
 def prepare(log: TrainingLog) -> Prepared:
     """The log's :class:`Prepared` tables, computed once per log and kernel."""
     key = id(log)
-    if key in _prepared and _prepared[key].log is log:
+    if key in _prepared and _prepared[key].log() is log:
         return _prepared[key]
     rep = repeats(log).sort_values(["session_id", "start_s"], kind="stable")
     rep = rep.reset_index(drop=True)
@@ -218,7 +223,7 @@ def prepare(log: TrainingLog) -> Prepared:
     first, last = (span[0], span[1]) if span else (None, None)
     dates = per[["session_id", "local_date"]]
     prepared = Prepared(
-        log=log,
+        log=weakref.ref(log),
         per_session=per,
         repeats=rep,
         dates=dates,
@@ -273,6 +278,7 @@ class IntervalsPanel(Panel):
     """Figures, texts and tables kept per panel."""
 
     def __init__(self, log: TrainingLog, view: View) -> None:
+        self.training_log = log  # the prepared tables hold it weakly
         self.prepared = prepare(log)
         self._updating = False
         self._memo: dict[tuple[Any, ...], Any] = {}
