@@ -65,6 +65,8 @@ class Chart(anywidget.AnyWidget):
 
     @figure.setter
     def figure(self, figure: go.Figure) -> None:
+        if getattr(self, "_figure", None) is figure:
+            return  # the same figure object: nothing to encode or send
         self._figure = figure
         self.spec = figure_json(figure)
 
