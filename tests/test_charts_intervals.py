@@ -391,3 +391,16 @@ def test_a_log_without_interval_sessions_draws_empty_states(sample: TrainingLog)
         assert "No interval sessions" in chart.figure.layout.annotations[0].text
     assert "3 min easy" in (panel.line.value if panel.line else "")
     assert dashboard.panel(TrainingLog(), View()).picker.options == ()  # an empty log too
+
+
+def test_dark_theme_and_the_overview_tab(sample: TrainingLog) -> None:
+    from stridekit.dashboard import overview
+
+    panel = dashboard.panel(sample, View(theme="dark", units="mi"))
+    for chart in panel.charts.values():
+        fig = valid(chart.figure)
+        assert fig.layout.template.layout.paper_bgcolor == "#111111"
+    assert "min/mi" in panel.charts["repeats"].figure.layout.yaxis2.title.text
+    app = overview.app(sample, tab="intervals")
+    tabs = app.children[-1].children[-1]
+    assert isinstance(tabs.panels["intervals"], dashboard.IntervalsPanel)
