@@ -57,23 +57,21 @@ def set_date(page: Any, label: str, value: str) -> None:
 
 
 def wait_changed(page: Any, index: int, before: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Wait until the chart's drawn x and y differ from ``before`` (compared in the page, so
+    a missing value is NaN on both sides)."""
     page.wait_for_function(
         """([i, old]) => {
             const gd = document.querySelectorAll('.js-plotly-plot')[i];
-            const now = JSON.stringify(gd._fullData.map(t => [Array.from(t.x || []).map(String),
-                                                              Array.from(t.y || []).map(Number)]));
-            return now !== old;
+            const sig = (ts) => JSON.stringify(ts.map((t) => [
+                Array.from(t.x || []).map(String),
+                Array.from(t.y || []).map((v) => (v === null ? "NaN" : String(Number(v)))),
+            ]));
+            return sig(gd._fullData) !== sig(old);
         }""",
-        arg=[index, _signature(before)],
+        arg=[index, before],
         timeout=30_000,
     )
     return chart_data(page, index)
-
-
-def _signature(traces: list[dict[str, Any]]) -> str:
-    import json
-
-    return json.dumps([[t["x"], t["y"]] for t in traces], separators=(",", ":"))
 
 
 @pytest.mark.parametrize("name", list(DASHBOARDS))
