@@ -350,6 +350,8 @@ def test_sample_units_switch_scales_the_load(sample: TrainingLog) -> None:
     mi = hl.figures(part, View(units="mi"))["load"].data[0].y
     assert len(km) == 26 and km.sum() > 0
     assert np.allclose(km, mi * MILE, rtol=1e-12)
+    dark = hl.figures(part, View(theme="dark"))
+    assert all(f.layout.template.layout.paper_bgcolor == "#111111" for f in dark.values())
 
 
 def test_sample_mobility_warm_and_cold_counts(
