@@ -21,6 +21,8 @@ from serving import (
     watch,
 )
 
+from stridekit.dashboard.common import DASHBOARDS
+
 pytestmark = pytest.mark.slow
 
 
@@ -106,7 +108,7 @@ def test_wheel_carries_dashboards_and_sample_and_serves(tmp_path: Path) -> None:
 MATHJAX_HOST = "cdnjs.cloudflare.com"
 
 
-def test_binder_environment_renders_the_landing_page(tmp_path: Path) -> None:
+def test_binder_environment_renders_every_dashboard(tmp_path: Path) -> None:
     repo = clone(tmp_path)
     bin_dir = fresh_venv(tmp_path / "venv")
     run(
@@ -144,4 +146,10 @@ def test_binder_environment_renders_the_landing_page(tmp_path: Path) -> None:
         env={"PATH": env_path, "STRIDEKIT_CACHE_DIR": str(tmp_path / "cache")},
     ):
         traces = render_overview(url, answer=(FONT_AWESOME_HOST, MATHJAX_HOST))
-    assert sum(len(t["x"]) for t in traces) > 20
+        assert sum(len(t["x"]) for t in traces) > 20
+        for key in DASHBOARDS:  # every dashboard opens on its own, as a link would open it
+            if key == "overview":
+                continue
+            page = f"{base}/voila/render/dashboards/{key}.ipynb"
+            drawn = render_overview(page, answer=(FONT_AWESOME_HOST, MATHJAX_HOST))
+            assert any(len(t["x"]) for t in drawn), key
