@@ -148,3 +148,19 @@ def test_speed_days_use_the_repeats_pace() -> None:
     trends = focus_trends(weekly)
     assert trends["speed_runs"] is not None
     assert trends["longest_m"] is None  # one distance run: too little for a trend
+
+
+def test_pace_by_length_of_nothing_is_an_empty_table() -> None:
+    import stridekit
+    from stridekit.analysis.intervals import empty_repeats
+    from stridekit.analysis.progression import pace_by_length
+
+    sessions = stridekit.sample_log().sessions
+    for s in (sessions.iloc[:0], sessions):
+        out = pace_by_length(empty_repeats(), s)
+        assert out.empty and list(out.columns) == [
+            "week",
+            "length_class",
+            "repeats",
+            "avg_speed_mps",
+        ]

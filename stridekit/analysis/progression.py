@@ -199,21 +199,24 @@ def pace_by_length(
         that week's repeats of that length) [m/s]; only weeks and classes with repeats.
     """
     columns = ["week", "length_class", "repeats", "avg_speed_mps"]
+    empty = pd.DataFrame(
+        {
+            "week": pd.Series(dtype="datetime64[ns]"),
+            "length_class": pd.Series(dtype="str"),
+            "repeats": pd.Series(dtype="int64"),
+            "avg_speed_mps": pd.Series(dtype="float64"),
+        }
+    )
     rep = repeats.loc[(repeats["duration_s"] > 0) & repeats["distance_m"].notna()]
+    if rep.empty or sessions.empty:  # (mapping onto no dates cannot even be typed)
+        return empty
     dates = sessions.set_index("session_id")["local_date"]
     rep = rep.assign(
         local_date=rep["session_id"].map(dates), length_class=length_class(rep["duration_s"])
     )
     rep = in_range(rep.loc[rep["local_date"].notna() & rep["length_class"].notna()], start, end)
     if rep.empty:
-        return pd.DataFrame(
-            {
-                "week": pd.Series(dtype="datetime64[ns]"),
-                "length_class": pd.Series(dtype="str"),
-                "repeats": pd.Series(dtype="int64"),
-                "avg_speed_mps": pd.Series(dtype="float64"),
-            }
-        )
+        return empty
     rep = rep.assign(week=week_start(rep["local_date"]))
     g = rep.groupby(["week", "length_class"])
     out = pd.DataFrame(
