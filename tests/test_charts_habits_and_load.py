@@ -206,7 +206,8 @@ def test_mobility_by_week_warm_and_cold() -> None:
     assert list(trace(fig, "yoga, cold").y) == [0, 1, 0, 0]
     assert list(fig.data[0].x) == WEEKS  # weeks without mobility work are there, as zeros
     cold = trace(fig, "yoga, cold")
-    assert cold.marker.color == "#D55E00" and cold.marker.pattern.shape == "/"
+    assert cold.marker.line.color == "#D55E00" and cold.marker.color == "#E28E4D"
+    assert trace(fig, "stretching, warm").marker.line.color == "#009E73"
     assert fig.layout.barmode == "stack"
     assert "1 warm, 2 cold" in fig.layout.title.text
 
@@ -309,8 +310,8 @@ def test_sample_overstride_weeks_exactly(
     fig = whole["stride"]
     over = trace(fig, "overstride: over 1.5 % above the recent level")
     assert list(over.x) == mondays(truth, "overstride_weeks")  # weeks 13-16, no others
-    shaded = [s.x0[:10] for s in fig.layout.shapes if s.name == "overstride week"]
-    assert len(shaded) == 4
+    shaded = [(s.x0[:10], s.x1[:10]) for s in fig.layout.shapes if s.name == "overstride week"]
+    assert shaded == [("2025-04-03", "2025-05-01")]  # one band over the four weeks
     sick = mondays(truth, "sick_weeks")
     assert list(trace(fig, "no value this week").x) == sick
 

@@ -29,6 +29,7 @@ from stridekit.charts.load import (
     UNKNOWN_COLOUR,
     WARN_COLOUR,
     day_strings,
+    flagged_spans,
     floats,
     texts,
 )
@@ -37,7 +38,12 @@ from stridekit.units import check_units, format_pace, pace_s
 HABIT_COLOURS: Final = {"warm-up": "#E69F00", "cool-down": "#56B4E9"}
 WARM_COLOUR: Final = "#009E73"
 COLD_COLOUR: Final = WARN_COLOUR
-KIND_PATTERNS: Final = {"stretching": "", "yoga": "/", "pilates": "x", "other": "."}
+MOBILITY_SHADES: Final = {
+    "warm": {"stretching": "#009E73", "yoga": "#4DBB9D", "pilates": "#99D8C7", "other": "#CCEBE3"},
+    "cold": {"stretching": "#D55E00", "yoga": "#E28E4D", "pilates": "#EEBF99", "other": "#F7DFCC"},
+}
+"""Warm in bluish green, cold in vermillion (Okabe & Ito), each kind a lighter shade: plain
+fills, since SVG patterns on hundreds of bars made the chart slow to draw."""
 STEP_COLOUR: Final = "#0072B2"
 CADENCE_COLOUR: Final = "#009E73"
 
@@ -179,8 +185,8 @@ def mobility_by_week(
 
     Cold sessions (not within :data:`~stridekit.analysis.habits.WARM_WITHIN_S` after a run,
     strength or cross session, nor during one) are drawn in the warning colour, since the
-    advice is never to stretch cold muscles; the kind of session is told by the bars'
-    pattern.
+    advice is never to stretch cold muscles; each kind of session is a lighter or darker
+    shade of it.
 
     Parameters
     ----------
@@ -234,16 +240,8 @@ def mobility_by_week(
             n = counts[state][:, present.index(kind)]
             if n.sum() == 0:
                 continue
-            marker: dict[str, Any] = {
-                "color": colour,
-                "line": {"color": colour, "width": 1},
-                "pattern": {
-                    "shape": KIND_PATTERNS.get(kind, "."),
-                    "fillmode": "overlay",
-                    "fgcolor": "#ffffff",
-                    "fgopacity": 0.7,
-                },
-            }
+            shade = MOBILITY_SHADES[state].get(kind, MOBILITY_SHADES[state]["other"])
+            marker: dict[str, Any] = {"color": shade, "line": {"color": colour, "width": 1}}
             traces.append(
                 {
                     "type": "bar",
@@ -369,14 +367,15 @@ def stride_by_week(
                 "hovertemplate": "%{hovertext}<extra></extra>",
             }
         )
-        for week in weekly.loc[flagged, "week"]:
+        # one shaded band per run of flagged weeks (shapes are costly to draw)
+        for first, last in flagged_spans(weekly["week"], flagged):
             shapes.append(
                 {
                     "type": "rect",
                     "xref": "x",
                     "yref": "paper",
-                    "x0": f"{week - pd.Timedelta(days=3.5):%Y-%m-%d %H:%M}",
-                    "x1": f"{week + pd.Timedelta(days=3.5):%Y-%m-%d %H:%M}",
+                    "x0": f"{first - pd.Timedelta(days=3.5):%Y-%m-%d %H:%M}",
+                    "x1": f"{last + pd.Timedelta(days=3.5):%Y-%m-%d %H:%M}",
                     "y0": 0,
                     "y1": 1,
                     "fillcolor": WARN_COLOUR,

@@ -186,7 +186,7 @@ def load_by_week(
     )
 
 
-def _spans(days: pd.Series, flags: np.ndarray) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+def flagged_spans(days: pd.Series, flags: np.ndarray) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     """First and last day of each run of consecutive flagged days."""
     out: list[tuple[pd.Timestamp, pd.Timestamp]] = []
     stamps = [pd.Timestamp(d) for d in days]
@@ -304,7 +304,7 @@ def load_ratio(
     # days with too little history: shaded, and one marker per week at the chart's foot
     first = ratios.drop_duplicates("date").sort_values("date")
     short = ~first["enough_history"].astype(bool).to_numpy()
-    for a, b in _spans(first["date"], short):
+    for a, b in flagged_spans(first["date"], short):
         shapes.append(
             {
                 "type": "rect",

@@ -282,18 +282,43 @@ def headline(part: Shown) -> str:
 
 
 class HabitsPanel(Panel):
-    """A :class:`Panel` that leaves a chart alone when its figure is the one it shows.
+    """A :class:`Panel` that redraws chart by chart, and leaves alone a chart whose figure is
+    the one it shows.
 
-    The figures are memoised per view, so a units switch gives the unit-free charts the very
-    figure they show, and re-sending them would cost a JSON encoding each for nothing.
+    Each chart is built and sent before the next is built, so the first chart is redrawn
+    while the later ones are still being made, not after all of them. The figures are
+    memoised per view, so a units switch gives the unit-free charts the very figure they
+    show, and re-sending it would cost a JSON encoding for nothing.
+
+    Parameters
+    ----------
+    chart
+        Builds one chart, by name, for a view.
+    names
+        The charts, in page order.
+    view, text
+        As for :class:`Panel`.
     """
 
+    def __init__(
+        self,
+        chart: Callable[[str, View], go.Figure],
+        names: list[str],
+        view: View,
+        *,
+        text: Callable[[View], str] | None = None,
+    ) -> None:
+        self._chart = chart
+        self._names = names
+        super().__init__(lambda v: {n: chart(n, v) for n in names}, view, text=text)
+
     def show(self, view: View) -> None:
-        """Redraw the charts whose figure changed for ``view``."""
+        """Redraw the charts whose figure changed for ``view``, one at a time."""
         self.view = view
         if self.line is not None and self._text is not None:
             self.line.value = self._text(view)
-        for name, fig in self._figures(view).items():
+        for name in self._names:
+            fig = self._chart(name, view)
             if self.charts[name].figure is not fig:
                 self.charts[name].figure = fig
 
@@ -313,18 +338,15 @@ def panel(log: TrainingLog, view: View) -> Panel:
     # a figure depends on the dates, the theme and, for some, the units: a units switch
     # rebuilds two charts, and going back to a view already seen rebuilds none
     @lru_cache(maxsize=256)
-    def chart(
+    def figure(
         name: str, first: dt.date | None, last: dt.date | None, units: Units, theme: str
     ) -> go.Figure:
         return CHARTS[name](part(first, last), units, theme)
 
-    def charts(v: View) -> dict[str, go.Figure]:
-        return {
-            name: chart(name, v.start, v.end, v.units if name in USES_UNITS else "km", v.theme)
-            for name in CHARTS
-        }
+    def chart(name: str, v: View) -> go.Figure:
+        return figure(name, v.start, v.end, v.units if name in USES_UNITS else "km", v.theme)
 
-    return HabitsPanel(charts, view, text=lambda v: text(v.start, v.end))
+    return HabitsPanel(chart, list(CHARTS), view, text=lambda v: text(v.start, v.end))
 
 
 def app(
