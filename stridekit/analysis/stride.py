@@ -132,8 +132,8 @@ def stride_at_speed(
     out["samples"] = count
     out["step_m"] = out["session_id"].map(step).where(enough).astype("float64")
     out["cadence_spm"] = out["session_id"].map(cadence).where(enough).astype("float64")
-    has_samples = out["session_id"].isin(samples["session_id"])
-    has_cadence = out["session_id"].isin(running["session_id"])
+    has_samples = out["session_id"].isin(samples["session_id"].unique())
+    has_cadence = out["session_id"].isin(running["session_id"].unique())
     note = np.select(
         [~has_samples, ~has_cadence, ~enough],
         [
