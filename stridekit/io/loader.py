@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from stridekit import schema
-from stridekit.analysis.classify import classify_log
+from stridekit.analysis.classify import classify_log, read_overrides
 from stridekit.errors import LogFormatError, StridekitError, UnknownFormatError
 from stridekit.io import (
     arrays,
@@ -59,6 +59,9 @@ READERS: dict[str, Reader] = {
     ),
 }
 """format -> reader of the file's (gunzipped) bytes."""
+
+OVERRIDES_NAME = "overrides.csv"
+"""A log folder's file of the runner's classification corrections (``session_id,kind``...)."""
 
 READER_VERSION = "2"
 """Part of every cache key, with a digest of the readers' source (:func:`readers_version`):
@@ -179,8 +182,13 @@ def load_log(
         stored.fingerprint = cache.digest("stored", *(f"{p.name}:{digests[p]}" for p in parts))
         return stored
     files = _candidate_files(root)
+    overrides = root / OVERRIDES_NAME if root.is_dir() else None
+    if overrides is not None and overrides in files:
+        files.remove(overrides)  # the runner's corrections, not a log
+    else:
+        overrides = None
     zone = resolve_tz(tz)
-    digests = cache.file_digests(files, remember=use_cache)
+    digests = cache.file_digests(files + ([overrides] if overrides else []), remember=use_cache)
     key = cache.digest(
         "log",
         readers_version(),
@@ -188,6 +196,7 @@ def load_log(
         str(zone),
         str(root.absolute()),  # the tables name their files
         *(f"{f.relative_to(root) if f != root else f.name}:{digests[f]}" for f in files),
+        f"overrides:{digests[overrides]}" if overrides else "",
     )
     if use_cache and (hit := cache.load(key)) is not None:
         if progress:
@@ -205,7 +214,7 @@ def load_log(
                 progress(done, len(files), str(f))
     else:
         log = _read_files(root, files, digests, options)
-    log = _finish(log)
+    log = _finish(log, overrides)
     log.fingerprint = key
     if use_cache:
         cache.store(key, log, owner=f"{root.absolute()}|{zone}")
@@ -659,10 +668,26 @@ class _RecordingReader(strava.RecordingReader):
         return out
 
 
-def _finish(log: TrainingLog) -> TrainingLog:
+def _finish(log: TrainingLog, overrides: Path | None = None) -> TrainingLog:
     merged, merges = merge_duplicates(log)
     report = merged.report
     if merges:
         report = ImportReport(list(report.entries), [*report.merges, *merges])
     merged.report = report
-    return classify_log(merged)  # runs' kind, focus and reason; laps' role
+    corrections = None
+    if overrides is not None:
+        try:
+            corrections = read_overrides(overrides)
+            report.add(ReportEntry(str(overrides), "ok", "overrides-csv", 0))
+        except (ValueError, OSError, StridekitError) as exc:
+            report.add(
+                ReportEntry(
+                    str(overrides),
+                    "skipped",
+                    "overrides-csv",
+                    0,
+                    f"{overrides}: {exc}; the runs were classified without your corrections "
+                    "(the format is in docs/analysis.md)",
+                )
+            )
+    return classify_log(merged, corrections)  # runs' kind, focus and reason; laps' role
