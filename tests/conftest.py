@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,3 +29,21 @@ def need_fixtures() -> Path:
 def fixtures() -> Path:
     """The ``../shared/fixtures`` folder of real recordings."""
     return need_fixtures()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One ``stridekit serve`` on the sample for every browser test of a worker."""
+    from serving import dashboards_server
+
+    with dashboards_server(tmp_path_factory.mktemp("serve")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser(server: Any) -> Iterator[Any]:
+    """Debian's headless Chromium, shared by the browser tests of a worker."""
+    from serving import chromium
+
+    with chromium() as running:
+        yield running

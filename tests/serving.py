@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -174,3 +175,73 @@ def wait_for_charts(page: Any, count: int = 1, timeout_ms: float = 90_000) -> No
 def launch(playwright: Any) -> Any:
     """Headless Debian chromium, never a downloaded browser."""
     return playwright.chromium.launch(executable_path=str(need_chromium()), args=CHROMIUM_ARGS)
+
+
+def open_page(
+    browser: Any, url: str, width: int = 1280, *, charts: int = 0, timeout_ms: int = 180_000
+) -> tuple[Any, Any]:
+    """A fresh page (its own browser context) on ``url``, its console watched; with
+    ``charts``, once that many charts are drawn."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    seen = watch(page)
+    page.goto(url, wait_until="domcontentloaded")
+    if charts:
+        wait_for_charts(page, charts, timeout_ms=timeout_ms)
+    return page, seen
+
+
+def set_date(page: Any, label: str, value: str) -> None:
+    """Type ``value`` (YYYY-MM-DD) into the date picker labelled ``label``."""
+    box = page.locator(".widget-datepicker", has_text=label).locator("input[type=date]")
+    box.fill(value)
+    box.dispatch_event("change")
+
+
+def wait_changed(
+    page: Any, index: int, before: list[dict[str, Any]], timeout: float = 60_000
+) -> list[dict[str, Any]]:
+    """The ``index``-th chart's traces once its drawn x and y differ from ``before``.
+
+    Both sides are read the way :func:`chart_data` reads them and compared in the page.
+    """
+    page.wait_for_function(
+        """([i, old]) => {
+            const gd = document.querySelectorAll('.js-plotly-plot')[i];
+            const sig = (ts) => JSON.stringify(ts.map((t) => [
+                Array.from(t.x || []).map(String),
+                Array.from(t.y || []).map((v) => String(Number(v))),  // as chart_data reads
+            ]));
+            return sig(gd._fullData) !== sig(old);
+        }""",
+        arg=[index, before],
+        timeout=timeout,
+    )
+    return chart_data(page, index)
+
+
+@contextlib.contextmanager
+def dashboards_server(tmp: Path, *extra: str) -> Iterator[Server]:
+    """``stridekit serve`` on the sample (plus ``extra`` options), with its own cache."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with serve(
+        [sys.executable, "-m", "stridekit.cli", "serve", "--port", str(port), *extra],
+        url=url,
+        ready=f"{url}/voila/render/overview.ipynb",
+        log_path=tmp / "voila.log",
+        env={"STRIDEKIT_CACHE_DIR": str(tmp / "cache")},
+        timeout=300,
+    ) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, through Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        yield browser
+        browser.close()

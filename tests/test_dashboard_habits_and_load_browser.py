@@ -3,78 +3,24 @@ date range change them, and nothing errs in the console."""
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from conftest import ROOT
-from serving import Server, chart_data, free_port, launch, serve, wait_for_charts, watch
+from serving import (
+    Server,
+    chart_data,
+    open_page,
+    set_date,
+    wait_changed,
+    wait_for_charts,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("voila")]
 
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 MILE = 1.609344
 CHARTS = 5  # load, ratio, habits, mobility, stride
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("serve")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with serve(
-        [sys.executable, "-m", "stridekit.cli", "serve", "--port", str(port)],
-        url=url,
-        ready=f"{url}/voila/render/habits_and_load.ipynb",
-        log_path=tmp / "voila.log",
-        env={"STRIDEKIT_CACHE_DIR": str(tmp / "cache")},
-        timeout=300,
-    ) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser(server: Server) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch(p)
-        yield chromium
-        chromium.close()
-
-
-def open_page(browser: Any, url: str) -> tuple[Any, Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    seen = watch(page)
-    page.goto(url, wait_until="domcontentloaded")
-    return page, seen
-
-
-def signature(traces: list[dict[str, Any]]) -> str:
-    return json.dumps([[t["x"], t["y"]] for t in traces], separators=(",", ":"))
-
-
-def wait_changed(page: Any, index: int, before: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    page.wait_for_function(
-        """([i, old]) => {
-            const gd = document.querySelectorAll('.js-plotly-plot')[i];
-            const now = JSON.stringify(gd._fullData.map(t => [Array.from(t.x || []).map(String),
-                                                              Array.from(t.y || []).map(Number)]));
-            return now !== old;
-        }""",
-        arg=[index, signature(before)],
-        timeout=60_000,
-    )
-    return chart_data(page, index)
-
-
-def set_date(page: Any, label: str, value: str) -> None:
-    box = page.locator(".widget-datepicker", has_text=label).locator("input[type=date]")
-    box.fill(value)
-    box.dispatch_event("change")
 
 
 def test_habits_and_load_draws_and_follows_its_controls(browser: Any, server: Server) -> None:

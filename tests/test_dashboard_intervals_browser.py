@@ -3,14 +3,17 @@ changes the repeat bars and the route, and the units switch changes the pace."""
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from conftest import ROOT
-from serving import Server, chart_data, free_port, launch, serve, wait_for_charts, watch
+from serving import (
+    Server,
+    chart_data,
+    open_page,
+    wait_changed,
+    wait_for_charts,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("voila")]
 
@@ -21,57 +24,10 @@ PICKER = ".stridekit-session-picker select"
 MILE = 1.609344
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("serve-intervals")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with serve(
-        [sys.executable, "-m", "stridekit.cli", "serve", "--port", str(port)],
-        url=url,
-        ready=f"{url}/voila/render/intervals.ipynb",
-        log_path=tmp / "voila.log",
-        env={"STRIDEKIT_CACHE_DIR": str(tmp / "cache")},
-    ) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser(server: Server) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch(p)
-        yield chromium
-        chromium.close()
-
-
 def open_intervals(browser: Any, server: Server, query: str = "") -> tuple[Any, Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    seen = watch(page)
-    page.goto(f"{server.url}/voila/render/intervals.ipynb{query}", wait_until="domcontentloaded")
+    page, seen = open_page(browser, f"{server.url}/voila/render/intervals.ipynb{query}")
     wait_for_charts(page, 4, timeout_ms=120_000)
     return page, seen
-
-
-def _signature(traces: list[dict[str, Any]]) -> str:
-    return json.dumps([[t["x"], t["y"]] for t in traces], separators=(",", ":"))
-
-
-def wait_changed(page: Any, index: int, before: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The ``index``-th chart's traces once they differ from ``before``."""
-    page.wait_for_function(
-        """([i, old]) => {
-            const gd = document.querySelectorAll('.js-plotly-plot')[i];
-            const now = JSON.stringify(gd._fullData.map(t => [Array.from(t.x || []).map(String),
-                                                              Array.from(t.y || []).map(Number)]));
-            return now !== old;
-        }""",
-        arg=[index, _signature(before)],
-        timeout=60_000,
-    )
-    return chart_data(page, index)
 
 
 def trace(traces: list[dict[str, Any]], name: str) -> dict[str, Any]:

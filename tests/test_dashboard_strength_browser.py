@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from conftest import ROOT
-from serving import Server, chart_data, free_port, launch, serve, wait_for_charts, watch
+from serving import (
+    Server,
+    chart_data,
+    open_page,
+    set_date,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("voila")]
 
@@ -17,40 +20,6 @@ ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 CHARTS = 4  # calendar, sessions per week, exercise coverage, placement
 CALENDAR, PER_WEEK = 0, 1
 GAPS = ["2025-03-10", "2025-05-26"]  # the sample's sick week 9 and holiday week 20
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("serve-strength")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with serve(
-        [sys.executable, "-m", "stridekit.cli", "serve", "--port", str(port)],
-        url=url,
-        ready=f"{url}/voila/render/strength.ipynb",
-        log_path=tmp / "voila.log",
-        env={"STRIDEKIT_CACHE_DIR": str(tmp / "cache")},
-    ) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser(server: Server) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch(p)
-        yield chromium
-        chromium.close()
-
-
-def open_page(browser: Any, url: str) -> tuple[Any, Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    seen = watch(page)
-    page.goto(url, wait_until="domcontentloaded")
-    wait_for_charts(page, CHARTS, timeout_ms=180_000)
-    return page, seen
 
 
 def named(traces: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -84,19 +53,13 @@ def set_target(page: Any, value: int) -> None:
     box.press("Enter")
 
 
-def set_date(page: Any, label: str, value: str) -> None:
-    box = page.locator(".widget-datepicker", has_text=label).locator("input[type=date]")
-    box.fill(value)
-    box.dispatch_event("change")
-
-
 def headline(page: Any) -> str:
     text: str = page.locator(".widget-html", has_text="strength session").first.inner_text()
     return text
 
 
 def test_strength_page_draws_and_its_controls_change_it(browser: Any, server: Server) -> None:
-    page, seen = open_page(browser, f"{server.url}/voila/render/strength.ipynb")
+    page, seen = open_page(browser, f"{server.url}/voila/render/strength.ipynb", charts=CHARTS)
     heights = page.evaluate(
         "[...document.querySelectorAll('.js-plotly-plot')]"
         ".map(e => e.getBoundingClientRect().height)"
@@ -155,6 +118,7 @@ def test_a_shared_link_sets_target_theme_and_range(browser: Any, server: Server)
         browser,
         f"{server.url}/voila/render/strength.ipynb?strength=1&theme=dark&from=2025-03-03"
         "&to=2025-03-30",
+        charts=CHARTS,
     )
     per_week = named(chart_data(page, PER_WEEK))
     assert per_week["your target: 1 a week"]["y"] == [1, 1]

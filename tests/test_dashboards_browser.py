@@ -2,76 +2,24 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from conftest import ROOT
-from serving import Server, chart_data, free_port, launch, serve, wait_for_charts, watch
+from serving import (
+    Server,
+    chart_data,
+    open_page,
+    set_date,
+    wait_changed,
+    wait_for_charts,
+)
 
 from stridekit.dashboard.common import DASHBOARDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("voila")]
 
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("serve")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with serve(
-        [sys.executable, "-m", "stridekit.cli", "serve", "--port", str(port)],
-        url=url,
-        ready=f"{url}/voila/render/overview.ipynb",
-        log_path=tmp / "voila.log",
-        env={"STRIDEKIT_CACHE_DIR": str(tmp / "cache")},
-    ) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser(server: Server) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch(p)
-        yield chromium
-        chromium.close()
-
-
-def open_page(browser: Any, url: str, width: int = 1280) -> tuple[Any, Any]:
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    seen = watch(page)
-    page.goto(url, wait_until="domcontentloaded")
-    return page, seen
-
-
-def set_date(page: Any, label: str, value: str) -> None:
-    box = page.locator(".widget-datepicker", has_text=label).locator("input[type=date]")
-    box.fill(value)
-    box.dispatch_event("change")
-
-
-def wait_changed(page: Any, index: int, before: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Wait until the chart's drawn x and y differ from ``before`` (compared in the page, so
-    a missing value is NaN on both sides)."""
-    page.wait_for_function(
-        """([i, old]) => {
-            const gd = document.querySelectorAll('.js-plotly-plot')[i];
-            const sig = (ts) => JSON.stringify(ts.map((t) => [
-                Array.from(t.x || []).map(String),
-                Array.from(t.y || []).map((v) => (v === null ? "NaN" : String(Number(v)))),
-            ]));
-            return sig(gd._fullData) !== sig(old);
-        }""",
-        arg=[index, before],
-        timeout=30_000,
-    )
-    return chart_data(page, index)
 
 
 @pytest.mark.parametrize("name", list(DASHBOARDS))
