@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import importlib
+import logging
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -62,6 +63,8 @@ def headline(log: TrainingLog, view: View) -> str:
         f"{format_duration(float(runs['duration_s'].sum()))}.</p>"
     )
 
+
+logger = logging.getLogger(__name__)
 
 KEY = "overview"
 TITLE = "Your training at a glance"
@@ -126,6 +129,7 @@ class Tabs(widgets.Tab):
             try:
                 built = _panel_maker(key)(self.training_log, self.view)
             except Exception as exc:  # a tab that cannot be drawn must not take the app down
+                logger.debug("the %s tab could not be drawn", key, exc_info=True)
                 built = widgets.HTML(
                     f"<p class='stridekit-warning'>This tab could not be drawn on this log "
                     f"({html.escape(type(exc).__name__)}). The other tabs still work.</p>"
