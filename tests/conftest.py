@@ -31,18 +31,20 @@ def fixtures() -> Path:
     return need_fixtures()
 
 
-@pytest.fixture(scope="session")
+# Module-scoped: a sync Playwright left running would stop any other module of the worker
+# from starting its own (its event loop is still running).
+@pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One ``stridekit serve`` on the sample for every browser test of a worker."""
+    """``stridekit serve`` on the sample, for the browser tests of a module."""
     from serving import dashboards_server
 
     with dashboards_server(tmp_path_factory.mktemp("serve")) as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(server: Any) -> Iterator[Any]:
-    """Debian's headless Chromium, shared by the browser tests of a worker."""
+    """Debian's headless Chromium, for the browser tests of a module."""
     from serving import chromium
 
     with chromium() as running:
