@@ -71,7 +71,7 @@ def _conforms(log: TrainingLog) -> None:
         schema.validate(frame, table)
         assert list(frame.columns[: len(schema.columns(table))]) == schema.columns(table)
     log.validate()
-    # The reader skips TrainingLog's conforming pass (built_log): it must have nothing to do.
+    # The reader skips TrainingLog's conforming pass (of_conforming): it must have nothing to do.
     fields = {f.name: getattr(log, f.name) for f in dataclasses.fields(TrainingLog)}
     again = TrainingLog(**fields)
     for name, value in fields.items():

@@ -422,7 +422,7 @@ def test_frames_conform_as_built(fixtures: Path) -> None:
 
 @pytest.mark.parametrize("name", FILES)
 def test_the_log_is_what_the_constructor_makes(fixtures: Path, name: str) -> None:
-    # The reader skips TrainingLog's conforming pass (built_log): it must have nothing to do.
+    # The reader skips TrainingLog's conforming pass (of_conforming): it must have nothing to do.
     _as_constructed(read_tcx(_tcx(fixtures, name), tz="UTC"))
     a = _tcx(fixtures, GARMIN).read_text(encoding="utf-8")
     b = _tcx(fixtures, RUNTASTIC).read_text(encoding="utf-8")

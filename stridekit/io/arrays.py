@@ -9,7 +9,6 @@ start (``float64``), missing values NaN.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import math
 import re
@@ -25,7 +24,6 @@ from pandas.api.internals import create_dataframe_from_blocks
 
 from stridekit import schema
 from stridekit.io.common import TzLike, resolve_tz
-from stridekit.log import TrainingLog
 
 SPEED_HALF_WINDOW_S: Final = 5.0
 """Half-width of the time window over which speed is derived from distance [s]."""
@@ -790,52 +788,6 @@ def _column(value: Any, dtype: str, n: int) -> Any:
     return pd.array([None] * n if value is None else value, dtype=any_dtype)
 
 
-def built_log(**fields: Any) -> TrainingLog:
-    """A :class:`TrainingLog` of frames that :func:`frame` built, without checking them again.
-
-    ``TrainingLog(...)`` conforms each table and sorts the sessions: for frames built
-    here that is a no-op costing about a millisecond, the larger part of reading a small
-    file. This fills the fields as the constructor does (the others from their defaults)
-    and skips that pass; the readers' tests check that the constructor would change
-    nothing.
-
-    Parameters
-    ----------
-    **fields
-        Fields of :class:`TrainingLog`: tables that conform to :mod:`stridekit.schema` as
-        built (extra columns after the schema's own), sessions ascending by ``start_utc``,
-        and the report.
-
-    Returns
-    -------
-    TrainingLog
-        The log; through the constructor whenever its fields are not all plain ones.
-    """
-    plain = _log_fields()
-    if not plain:  # pragma: no cover - a field the constructor derives
-        return TrainingLog(**fields)
-    log = object.__new__(TrainingLog)
-    for f in plain:
-        if f.name in fields:
-            value = fields[f.name]
-        elif f.default_factory is not dataclasses.MISSING:
-            value = f.default_factory()
-        elif f.default is not dataclasses.MISSING:
-            value = f.default
-        else:  # pragma: no cover - a field without a default: leave it to the constructor
-            return TrainingLog(**fields)
-        object.__setattr__(log, f.name, value)
-    return log
-
-
-@cache
-def _log_fields() -> tuple[dataclasses.Field[Any], ...]:
-    fields = dataclasses.fields(TrainingLog)
-    if any(not f.init for f in fields):  # pragma: no cover - set by __post_init__
-        return ()
-    return fields
-
-
 def empty(table: str) -> pd.DataFrame:
     """An empty frame of ``table``, as :func:`stridekit.schema.empty` makes it, faster.
 
@@ -922,7 +874,6 @@ __all__ = [
     "WGS84_F",
     "arrow_cast",
     "ascent",
-    "built_log",
     "derived_speed",
     "empty",
     "floats",

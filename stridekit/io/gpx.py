@@ -50,7 +50,6 @@ from stridekit.io.arrays import (
     LONG_STEP_M,
     MAX_RUN_SPEED_MPS,
     ascent,
-    built_log,
     derived_speed,
     empty,
     frame,
@@ -454,7 +453,7 @@ def _assemble(parts: list[_Part], *, raw_count: int, source: str, tz: TzLike) ->
             else None
         ),
     )
-    return built_log(
+    return TrainingLog.of_conforming(
         sessions=sessions,
         laps=laps,
         samples=samples,

@@ -38,7 +38,6 @@ from stridekit.errors import LogFormatError
 from stridekit.io import safety
 from stridekit.io.arrays import (
     ascent,
-    built_log,
     derived_speed,
     empty,
     frame,
@@ -535,8 +534,7 @@ def _assemble(parts: list[_Part], *, raw_count: int, source: str, tz: TzLike) ->
             else None
         ),
     )
-    # Not validated here: the frames conform by construction (tests validate them).
-    return built_log(
+    return TrainingLog.of_conforming(
         sessions=sessions,
         laps=laps,
         samples=samples,
