@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from typing import Any
+
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
@@ -158,3 +163,42 @@ def test_query_string_sets_the_view_and_ignores_what_it_cannot_read() -> None:
     assert view == View(pd.Timestamp("2025-01-01").date(), None, "km")
     assert len(notes) == 5 and "from='yesterday'" in notes[0]
     assert any("theme='sepia'" in n for n in notes)
+
+
+def _decoded(value: Any) -> Any:
+    """Plotly's JSON with its base64 typed arrays (``{"dtype", "bdata"}``) as plain lists,
+    NaN (a gap for plotly.js) as ``None`` (the same gap)."""
+    if isinstance(value, dict):
+        if set(value) >= {"dtype", "bdata"}:
+            array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+            if "shape" in value:
+                array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
+            return _decoded(array.tolist())
+        return {k: _decoded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decoded(v) for v in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_every_dashboard_chart_is_sent_as_plotly_would_encode_it(theme: str) -> None:
+    """The charts' fast JSON (:func:`figure_json`) says what plotly's own encoder says."""
+    import importlib
+
+    import plotly.io as pio
+
+    from stridekit.dashboard.chart import CONFIG, figure_json
+    from stridekit.dashboard.common import DASHBOARDS, View, open_log
+
+    log = open_log(None)
+    for key in DASHBOARDS:
+        module = importlib.import_module(f"stridekit.dashboard.{key}")
+        panel = module.panel(log, View(theme=theme, units="mi"))
+        assert len(panel.charts) >= 1
+        for name, chart in panel.charts.items():
+            fast = figure_json(chart.figure)
+            assert fast.pop("config") == CONFIG
+            plotly = json.loads(pio.to_json(chart.figure, validate=False))
+            assert fast == _decoded(plotly), f"{key}: {name}"

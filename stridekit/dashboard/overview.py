@@ -13,6 +13,7 @@ import importlib
 import logging
 import os
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -35,7 +36,7 @@ from stridekit.dashboard.common import (
 )
 from stridekit.dashboard.upload import UploadPanel
 from stridekit.log import TrainingLog
-from stridekit.units import distance_in, format_duration
+from stridekit.units import Units, distance_in, format_duration
 
 
 def figures(log: TrainingLog, view: View) -> dict[str, go.Figure]:
@@ -72,8 +73,23 @@ SUBTITLE = "Every session of the log, week by week, coloured by kind."
 
 
 def panel(log: TrainingLog, view: View) -> Panel:
-    """The overview's own charts on ``log``: headline numbers and weekly volume."""
-    return Panel(lambda v: figures(log, v), view, text=lambda v: headline(log, v))
+    """The overview's own charts on ``log``: headline numbers and weekly volume.
+
+    The chart shows hours, so it depends on the dates and the theme only: a units or target
+    change redraws nothing, and a view already seen is not computed again.
+    """
+
+    @lru_cache(maxsize=32)
+    def drawn(first: dt.date | None, last: dt.date | None, theme: str) -> dict[str, go.Figure]:
+        return figures(log, View(first, last, theme=theme))
+
+    @lru_cache(maxsize=32)
+    def text(first: dt.date | None, last: dt.date | None, units: Units) -> str:
+        return headline(log, View(first, last, units))
+
+    return Panel(
+        lambda v: drawn(v.start, v.end, v.theme), view, text=lambda v: text(v.start, v.end, v.units)
+    )
 
 
 UPLOAD_TITLE = "Use your own log"

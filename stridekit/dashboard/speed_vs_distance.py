@@ -4,7 +4,7 @@ do the speed days get faster while the distance days get longer?"""
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -16,13 +16,21 @@ from stridekit.analysis.weekly import weekly_focus
 from stridekit.dashboard.common import Panel, View, dashboard_page
 from stridekit.dashboard.data import repeats
 from stridekit.log import TrainingLog
+from stridekit.units import Units
 
 
 def figures(weekly: pd.DataFrame, view: View) -> dict[str, go.Figure]:
     """The dashboard's charts, by name, from :func:`weekly_focus` output."""
+    return {
+        "runs": charts.runs_per_week(weekly, target=view.speed_target, theme=view.theme),
+        **paced_figures(weekly, view),
+    }
+
+
+def paced_figures(weekly: pd.DataFrame, view: View) -> dict[str, go.Figure]:
+    """The charts in the view's units: pace on speed days and distance on distance days."""
     units, theme = view.units, view.theme
     return {
-        "runs": charts.runs_per_week(weekly, target=view.speed_target, theme=theme),
         "speed_pace": charts.pace_by_week(
             weekly,
             focus="speed",
@@ -45,11 +53,29 @@ SUBTITLE = (
 def panel(log: TrainingLog, view: View) -> Panel:
     """The dashboard's charts on ``log``, for the overview's tab or its own page."""
 
-    @cache
+    @lru_cache(maxsize=32)
     def weekly(first: dt.date | None, last: dt.date | None) -> pd.DataFrame:
         return weekly_focus(log.sessions, start=first, end=last, repeats=repeats(log))
 
-    return Panel(lambda v: figures(weekly(v.start, v.end), v), view)
+    # each chart is built for what it depends on: a target change builds one chart, a units
+    # switch two, and a view already seen none
+    @lru_cache(maxsize=64)
+    def runs(first: dt.date | None, last: dt.date | None, target: int, theme: str) -> go.Figure:
+        return charts.runs_per_week(weekly(first, last), target=target, theme=theme)
+
+    @lru_cache(maxsize=64)
+    def paced(
+        first: dt.date | None, last: dt.date | None, units: Units, theme: str
+    ) -> dict[str, go.Figure]:
+        return paced_figures(weekly(first, last), View(first, last, units, theme=theme))
+
+    def draw(v: View) -> dict[str, go.Figure]:
+        return {
+            "runs": runs(v.start, v.end, v.speed_target, v.theme),
+            **paced(v.start, v.end, v.units, v.theme),
+        }
+
+    return Panel(draw, view)
 
 
 def app(

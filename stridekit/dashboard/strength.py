@@ -37,7 +37,7 @@ from stridekit.dashboard.common import Panel, View, dashboard_page
 from stridekit.exercises import ADVISED, advised_group
 from stridekit.io.cache import cached_frame
 from stridekit.log import TrainingLog
-from stridekit.units import UNITS, check_units, distance_in, format_duration
+from stridekit.units import UNITS, distance_in, format_duration
 
 STRENGTH_TABLES_VERSION = 1
 """Bump when :func:`days_table`, :func:`groups_table` or the analyses they call change."""
@@ -340,17 +340,30 @@ def panel(log: TrainingLog, view: View) -> Panel:
     def part(first: dt.date | None, last: dt.date | None) -> Shown:
         return shown(data, first, last)
 
+    # each chart is built for what it depends on: the units only change the calendar's
+    # hover, the target only the weekly bars; a view already seen builds none
+    @lru_cache(maxsize=32)
+    def calendar(first: dt.date | None, last: dt.date | None, units: str, theme: str) -> go.Figure:
+        days = part(first, last).calendar.rename(columns={f"detail_{units}": "detail"})
+        return calendar_heatmap(days, theme=theme)
+
     @lru_cache(maxsize=16)
-    def steady(
-        first: dt.date | None, last: dt.date | None, units: str, theme: str
-    ) -> dict[str, go.Figure]:
-        return steady_figures(part(first, last), View(first, last, check_units(units), theme=theme))
+    def steady(first: dt.date | None, last: dt.date | None, theme: str) -> dict[str, go.Figure]:
+        shown = part(first, last)
+        return {
+            "coverage": exercise_coverage_heatmap(shown.coverage, theme=theme),
+            "placement": placement_by_weekday(shown.sessions, theme=theme),
+        }
+
+    @lru_cache(maxsize=32)
+    def per_week(first: dt.date | None, last: dt.date | None, target: int, theme: str) -> go.Figure:
+        return sessions_per_week(part(first, last).weekly, target=target, theme=theme)
 
     def draw(v: View) -> dict[str, go.Figure]:
-        fixed = steady(v.start, v.end, v.units, v.theme)
+        fixed = steady(v.start, v.end, v.theme)
         return {
-            "calendar": fixed["calendar"],
-            "per_week": target_figure(part(v.start, v.end), v),
+            "calendar": calendar(v.start, v.end, v.units, v.theme),
+            "per_week": per_week(v.start, v.end, v.strength_target, v.theme),
             "coverage": fixed["coverage"],
             "placement": fixed["placement"],
         }
