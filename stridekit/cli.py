@@ -30,17 +30,28 @@ class _Bar:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from stridekit.serve import serve
+    from stridekit.serve import PUBLIC_MAX_KERNELS, serve
 
-    print(
-        f"Serving the dashboards at http://127.0.0.1:{args.port}/voila/render/overview.ipynb",
-        file=sys.stderr,
-    )
+    if args.public:
+        kernels = args.max_kernels or PUBLIC_MAX_KERNELS
+        print(
+            f"Serving the dashboards publicly at http://127.0.0.1:{args.port}/ (the overview): "
+            f"pages only, at most {kernels} open at once. Put a reverse proxy in front to "
+            "reach it from elsewhere (docs/reliability.md).",
+            file=sys.stderr,
+        )
+    else:
+        print(
+            f"Serving the dashboards at http://127.0.0.1:{args.port}/voila/render/overview.ipynb",
+            file=sys.stderr,
+        )
     serve(
         args.log,
         port=args.port,
         max_upload_mb=args.max_upload_mb,
         progress=_Bar("reading the log"),
+        public=args.public,
+        max_kernels=args.max_kernels,
     )
     return 0
 
@@ -135,13 +146,26 @@ def _bounded(unit: str, what: str, most: float) -> Callable[[str], float]:
 
 
 _positive_mb = _bounded("MB", "megabytes", 2048)
+
+
+def _kernel_count(text: str) -> int:
+    """An argparse type: a whole number of kernels from 1 to 1000."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of kernels") from None
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"{text} kernels: give one from 1 to 1000")
+    return value
+
+
 _radius_m = _bounded("m", "metres", 100_000)
 
 
 def parser() -> argparse.ArgumentParser:
     """The command line's parser."""
     from stridekit.sample import DEFAULT_SEED, DEFAULT_WEEKS
-    from stridekit.serve import DEFAULT_MAX_UPLOAD_MB, DEFAULT_PORT
+    from stridekit.serve import DEFAULT_MAX_UPLOAD_MB, DEFAULT_PORT, PUBLIC_MAX_KERNELS
 
     top = argparse.ArgumentParser(prog="stridekit", description=__doc__)
     top.add_argument("--version", action="version", version=f"stridekit {__version__}")
@@ -158,6 +182,19 @@ def parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_UPLOAD_MB,
         metavar="MB",
         help="largest file a visitor may upload, in megabytes (default %(default)s)",
+    )
+    serve.add_argument(
+        "--public",
+        action="store_true",
+        help="serve to anyone (behind a reverse proxy): the dashboards' pages only, no "
+        "tracebacks, no file list, theme and template locked, kernels capped and culled sooner",
+    )
+    serve.add_argument(
+        "--max-kernels",
+        type=_kernel_count,
+        metavar="N",
+        help=f"most pages open at once, one kernel each (default {PUBLIC_MAX_KERNELS} with "
+        "--public, else no limit)",
     )
     serve.set_defaults(run=_serve)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,19 +28,81 @@ def websocket_limit(max_upload_mb: float) -> int:
     return int(max_upload_mb * 2**20) + _WEBSOCKET_MARGIN
 
 
-def voila_argv(dashboards: Path, *, port: int) -> list[str]:
-    """Voila's command line for serving ``dashboards`` on 127.0.0.1:``port``."""
-    return [
+PUBLIC_MAX_KERNELS = 24
+"""Most kernels a public server runs at once, one per open page [count] (``--max-kernels``).
+
+A kernel on the bundled sample takes about 0.25 GB (see docs/reliability.md), so 24 stay
+under 8 GB with room for uploads being read."""
+
+PUBLIC_CULL_IDLE_S = 300
+"""A public server shuts down a kernel idle this long, page open or not [s]."""
+
+PUBLIC_CULL_DISCONNECTED_S = 60
+"""A public server shuts down an idle kernel no page has been connected to for this long [s]:
+a closed tab whose shutdown beacon was lost, or a page fetched by a robot."""
+
+PUBLIC_CULL_INTERVAL_S = 15
+"""How often a public server looks for kernels to cull [s]."""
+
+LOCAL_CULL_IDLE_S = 600
+"""A local server shuts down a kernel idle this long [s] (a closed page stops its kernel too)."""
+
+
+def voila_argv(
+    dashboards: Path, *, port: int, public: bool = False, max_kernels: int | None = None
+) -> list[str]:
+    """Voila's command line for serving ``dashboards`` on 127.0.0.1:``port``.
+
+    Parameters
+    ----------
+    dashboards
+        The folder of notebooks.
+    port
+        The port [TCP port number].
+    public
+        Settings for a server open to anyone (``stridekit serve --public``): sources
+        stripped, no template override, failed cells shown as a sentence for the visitor,
+        shorter culling, kernels capped (:data:`PUBLIC_MAX_KERNELS`), and the handler layer of
+        :mod:`stridekit.public` (set up by :func:`run_voila`).
+    max_kernels
+        Most kernels at once [count]; default :data:`PUBLIC_MAX_KERNELS` when ``public``,
+        else no cap.
+    """
+    argv = [
         str(dashboards),
         "--no-browser",
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
         "--show_tracebacks=False",
-        # a closed page does not stop its kernel: cull kernels idle for 10 minutes
-        "--MappingKernelManager.cull_idle_timeout=600",
-        "--MappingKernelManager.cull_interval=60",
-        "--MappingKernelManager.cull_connected=True",
     ]
+    if public:
+        from stridekit.public import FAILED_PART
+
+        argv += [
+            "--VoilaConfiguration.strip_sources=True",
+            "--VoilaConfiguration.allow_template_override=NO",
+            f"--VoilaExecutor.cell_error_instruction={FAILED_PART}",
+            f"--VoilaExecutor.cell_timeout_instruction={FAILED_PART}",
+            f"--MappingKernelManager.cull_idle_timeout={PUBLIC_CULL_IDLE_S}",
+            f"--MappingKernelManager.cull_interval={PUBLIC_CULL_INTERVAL_S}",
+            "--MappingKernelManager.cull_connected=True",
+            f"--PublicKernelManager.cull_disconnected_timeout={PUBLIC_CULL_DISCONNECTED_S}",
+        ]
+        if max_kernels is None:
+            max_kernels = PUBLIC_MAX_KERNELS
+    else:
+        # a closed page stops its kernel (Voila's beacon); cull those whose beacon was lost
+        argv += [
+            f"--MappingKernelManager.cull_idle_timeout={LOCAL_CULL_IDLE_S}",
+            "--MappingKernelManager.cull_interval=60",
+            "--MappingKernelManager.cull_connected=True",
+        ]
+    if public or max_kernels is not None:
+        argv += [
+            "--VoilaConfiguration.multi_kernel_manager_class=stridekit.public.PublicKernelManager",
+            f"--PublicKernelManager.max_kernels={max_kernels or 0}",
+        ]
+    return argv
 
 
 def prepare(log: str | Path | None, progress: ProgressCallback | None = None) -> Path:
@@ -61,7 +124,13 @@ def prepare(log: str | Path | None, progress: ProgressCallback | None = None) ->
 
 
 def run_voila(
-    root: Path, *, port: int = DEFAULT_PORT, max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
+    root: Path,
+    *,
+    port: int = DEFAULT_PORT,
+    max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB,
+    public: bool = False,
+    max_kernels: int | None = None,
+    pages: Sequence[str] | None = None,
 ) -> None:
     """Run Voila on the notebooks under ``root`` until interrupted.
 
@@ -71,26 +140,58 @@ def run_voila(
     Voila also serves the installed plotly's ``plotly.min.js`` at
     ``/voila/static/plotly.min.js``, where the dashboards' charts fetch it (see
     :mod:`stridekit.dashboard.chart`).
+
+    Parameters
+    ----------
+    root
+        The folder of notebooks.
+    port, max_upload_mb, public, max_kernels
+        As for :func:`serve`.
+    pages
+        With ``public``, the notebooks a visitor may open, without ``.ipynb``; ``/`` leads to
+        the first. Default: the dashboards (:data:`stridekit.dashboard.common.DASHBOARDS`).
     """
     import tornado.web
     from jupyter_server.utils import url_path_join
     from voila.app import Voila
 
     from stridekit.dashboard.chart import plotly_js_path
+    from stridekit.dashboard.common import DASHBOARDS, THEMES
+
+    opened = [f"{name}.ipynb" for name in (pages if pages is not None else DASHBOARDS)]
 
     class DashboardVoila(Voila):
+        def init_settings(self) -> dict[str, Any]:
+            if public:
+                from stridekit.public import PublicConnection
+
+                self.kernel_websocket_connection_class = PublicConnection
+            settings: dict[str, Any] = super().init_settings()
+            return settings
+
         def init_handlers(self) -> list[Any]:
             plotly_js = (
                 url_path_join(self.server_url, r"/voila/static/(plotly\.min\.js)"),
                 tornado.web.StaticFileHandler,
                 {"path": str(plotly_js_path().parent)},
             )
-            return [plotly_js, *super().init_handlers()]
+            rules = super().init_handlers()
+            if public:
+                from stridekit.public import public_handlers
+
+                rules = public_handlers(
+                    rules,
+                    server_url=self.server_url,
+                    pages=opened,
+                    themes=THEMES,
+                    template=self.voila_configuration.template or "lab",
+                )
+            return [plotly_js, *rules]
 
     os.environ[MAX_UPLOAD_ENV] = f"{max_upload_mb:g}"
     sys.argv = ["voila"]
     DashboardVoila.launch_instance(
-        argv=voila_argv(root, port=port),
+        argv=voila_argv(root, port=port, public=public, max_kernels=max_kernels),
         tornado_settings={"websocket_max_message_size": websocket_limit(max_upload_mb)},
     )
 
@@ -101,10 +202,36 @@ def serve(
     port: int = DEFAULT_PORT,
     max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB,
     progress: ProgressCallback | None = None,
+    public: bool = False,
+    max_kernels: int | None = None,
 ) -> None:
     """Serve every dashboard on ``log`` until interrupted.
 
     Pages are at ``http://127.0.0.1:PORT/voila/render/<name>.ipynb``.
+
+    Parameters
+    ----------
+    log
+        A log folder or file; default the bundled sample.
+    port
+        The port on 127.0.0.1 [TCP port number].
+    max_upload_mb
+        The largest upload a visitor may send [MB].
+    progress
+        ``progress(done, total, path)`` while the log is read.
+    public
+        Serve to anyone who can reach the port (behind a reverse proxy): only the dashboards'
+        pages and what they need, no tracebacks, overrides locked, kernels capped and culled
+        sooner. ``/`` opens the overview. See docs/reliability.md, "Public serving mode".
+    max_kernels
+        Most kernels (open pages) at once [count]; default :data:`PUBLIC_MAX_KERNELS` when
+        ``public``, else no cap.
     """
     prepare(log, progress)
-    run_voila(paths.dashboards_dir(), port=port, max_upload_mb=max_upload_mb)
+    run_voila(
+        paths.dashboards_dir(),
+        port=port,
+        max_upload_mb=max_upload_mb,
+        public=public,
+        max_kernels=max_kernels,
+    )
