@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import json
+import pkgutil
 from functools import cache
 from typing import Any, Final, Literal, cast
 
@@ -44,37 +47,72 @@ FOCUS_COLOURS: Final = {"speed": "#D55E00", "distance": "#0072B2"}
 TEMPLATES: Final = {"light": "stridekit", "dark": "stridekit_dark"}
 
 
+_COMMON: Final[dict[str, Any]] = {
+    "colorway": list(OKABE_ITO),
+    "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13},
+    "margin": {"l": 56, "r": 16, "t": 48, "b": 40},
+    "hovermode": "x unified",
+    "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0},
+    "title": {"x": 0, "xanchor": "left", "font": {"size": 15}},
+    "bargap": 0.15,
+}
+_OWN: Final[dict[str, dict[str, Any]]] = {
+    "light": _COMMON,
+    "dark": {**_COMMON, "paper_bgcolor": "#111111", "plot_bgcolor": "#111111"},
+}
+_BASE: Final = {"light": "plotly_white", "dark": "plotly_dark"}
+"""The plotly template each theme starts from; only its layout is kept: its per-trace-type
+defaults would be validated and copied into every figure, which costs more than drawing it."""
+
+
+def _merged(base: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """``base`` updated with ``own``, nested dicts merged (as plotly's ``update`` does)."""
+    out = dict(base)
+    for key, value in own.items():
+        old = out.get(key)
+        out[key] = (
+            _merged(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
+        )
+    return out
+
+
+@cache
+def _layout(theme: str) -> dict[str, Any]:
+    """A theme's template layout as plain JSON, read from plotly's own template file.
+
+    Building plotly's template objects instead costs most of a second of every dashboard's
+    page open (each property validated), for the same JSON.
+    """
+    data = pkgutil.get_data("plotly", f"package_data/templates/{_BASE[theme]}.json")
+    if data is None:  # pragma: no cover - plotly installed without its templates
+        return cast(dict[str, Any], pio.templates[_BASE[theme]].layout.to_plotly_json())
+    return _merged(json.loads(data)["layout"], _OWN[theme])
+
+
+@cache
 def _register() -> None:
-    common = dict(
-        colorway=list(OKABE_ITO),
-        font=dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size=13),
-        margin=dict(l=56, r=16, t=48, b=40),
-        hovermode="x unified",
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
-        title=dict(x=0, xanchor="left", font=dict(size=15)),
-        bargap=0.15,
-    )
-    # Only the layout of plotly's own templates: their per-trace-type defaults would be
-    # validated and copied into every figure, which costs more than drawing it.
-    light = go.layout.Template(layout=pio.templates["plotly_white"].layout)
-    light.layout.update(common)
-    dark = go.layout.Template(layout=pio.templates["plotly_dark"].layout)
-    dark.layout.update(common, paper_bgcolor="#111111", plot_bgcolor="#111111")
-    pio.templates[TEMPLATES["light"]] = light
-    pio.templates[TEMPLATES["dark"]] = dark
+    """Register the themes' templates with plotly under :data:`TEMPLATES`' names."""
+    for theme, name in TEMPLATES.items():
+        pio.templates[name] = go.layout.Template(layout=copy.deepcopy(_layout(theme)))
 
 
 def template(theme: str = "light") -> str:
-    """The plotly template name for a theme (``"light"`` or ``"dark"``).
+    """The plotly template name for a theme (``"light"`` or ``"dark"``), registered with
+    plotly on first use.
 
     Raises
     ------
     ValueError
         Naming the argument and the valid choices.
     """
+    _check(theme)
+    _register()
+    return TEMPLATES[theme]
+
+
+def _check(theme: str) -> None:
     if theme not in TEMPLATES:
         raise ValueError(f"theme={theme!r} is not valid; choose one of {', '.join(TEMPLATES)}")
-    return TEMPLATES[theme]
 
 
 @cache
@@ -84,12 +122,10 @@ def template_json(theme: str = "light") -> dict[str, Any]:
     Charts put this in their layout and skip plotly's property validation, which would
     otherwise copy and check the template for every figure (the tests validate instead).
     """
-    return cast(dict[str, Any], pio.templates[template(theme)].to_plotly_json())
+    _check(theme)
+    return {"layout": copy.deepcopy(_layout(theme))}
 
 
 def kind_colour(kind: str) -> str:
     """The colour of a session kind (grey for kinds with none of their own)."""
     return KIND_COLOURS.get(kind, "#999999")
-
-
-_register()

@@ -205,10 +205,11 @@ def test_every_figure_validates_in_both_themes(theme: str) -> None:
         charts.placement_by_weekday(strength_sessions(LOG, SETS), theme=theme),
         charts.placement_by_weekday(strength_sessions(runs_only, no_sets), theme=theme),
     ]
-    template = "stridekit_dark" if theme == "dark" else "stridekit"
     import plotly.io as pio
 
-    background = pio.templates[template].layout.paper_bgcolor
+    from stridekit.theme import template
+
+    background = pio.templates[template(theme)].layout.paper_bgcolor
     for fig in figures:
         checked = valid(fig)
         assert checked.layout.template.layout.paper_bgcolor == background

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 
 from stridekit.charts.base import Trace, empty_figure, figure
 from stridekit.exercises import ADVISED
-from stridekit.theme import template
+from stridekit.theme import template_json
 
 WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 """Weekday labels, Monday first (weekday 0)."""
@@ -98,7 +98,7 @@ def _share(part: int, whole: int) -> str:
 
 
 def _check_theme(theme: str) -> None:
-    template(theme)  # raises ValueError naming the valid themes
+    template_json(theme)  # raises ValueError naming the valid themes
 
 
 def calendar_heatmap(
