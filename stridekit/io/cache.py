@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from stridekit import schema
-from stridekit.io.store import read_log, write_log
+from stridekit.io.store import STALE_TEMP_S, read_log, write_log
 from stridekit.log import TrainingLog
 from stridekit.report import ReportEntry
 
@@ -96,25 +96,38 @@ def file_digests(files: Sequence[Path], *, remember: bool = True) -> dict[Path, 
         The files.
     remember
         Use and update the memo; ``False`` hashes every file.
+
+    Returns
+    -------
+    dict
+        ``file -> key``; a file that cannot be read (no permission, removed meanwhile) has
+        no key, and the loader reports it.
     """
     if not remember or not files:
-        return {f: file_digest(f) for f in files}
+        out: dict[Path, str] = {}
+        for f in files:
+            with contextlib.suppress(OSError):
+                out[f] = file_digest(f)
+        return out
     memo_path = cache_root() / "stat" / f"{digest(*sorted({str(f.parent) for f in files}))}.json"
     try:
         memo: dict[str, list[Any]] = json.loads(memo_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         memo = {}
     now = time.time_ns()
-    out: dict[Path, str] = {}
+    out = {}
     fresh: dict[str, list[Any]] = {}
     for f in files:
-        st = f.stat()
-        signature = [st.st_size, st.st_mtime_ns, st.st_ino]
-        known = memo.get(str(f))
-        if isinstance(known, list) and known[:3] == signature:
-            out[f] = str(known[3])
-        else:
-            out[f] = file_digest(f)
+        try:
+            st = f.stat()
+            signature = [st.st_size, st.st_mtime_ns, st.st_ino]
+            known = memo.get(str(f))
+            if isinstance(known, list) and known[:3] == signature:
+                out[f] = str(known[3])
+            else:
+                out[f] = file_digest(f)
+        except OSError:  # unreadable or gone: no key, the loader reports it
+            continue
         if now - st.st_mtime_ns > SETTLE_NS:
             fresh[str(f)] = [*signature, out[f]]
     if fresh != memo:
@@ -145,7 +158,7 @@ def load(key: str) -> TrainingLog | None:
     if not entry.is_dir():
         return None
     try:
-        log = read_log(entry)
+        log = read_log(entry, wait_s=0)  # an entry is never rewritten: no write to wait for
     except Exception:  # any damage to an entry means: rebuild it
         shutil.rmtree(entry, ignore_errors=True)
         return None
@@ -175,8 +188,10 @@ def store(key: str, log: TrainingLog, *, owner: str | None = None) -> None:
         return
     try:
         write_log(log, tmp, compression="none")
-        if (root / key).exists():  # a damaged or concurrent entry: the new one replaces it
+        if (root / key).is_dir():  # a damaged or concurrent entry: the new one replaces it
             shutil.rmtree(root / key, ignore_errors=True)
+        elif (root / key).exists():  # damage of another kind: a file in its place
+            _remove(root / key)
         os.replace(tmp, root / key)
     except OSError:
         # another process stored the same entry first, or the disk is full: either way the
@@ -192,6 +207,50 @@ def store(key: str, log: TrainingLog, *, owner: str | None = None) -> None:
         if previous and previous != key and all(c in "0123456789abcdef" for c in previous):
             shutil.rmtree(root / previous, ignore_errors=True)
         _write_atomic(pointer, key.encode("ascii"))
+    remove_stale_temporaries()
+
+
+def remove_stale_temporaries(root: Path | None = None) -> int:
+    """Remove the temporary files and folders of writers that died midway.
+
+    Every entry is written under a name starting with ``.`` and renamed into place; one
+    still there after :data:`stridekit.io.store.STALE_TEMP_S` was left by a process killed
+    while writing it (it was never read: lookups go by the entry's own name). :func:`store`
+    calls this after each whole-log write.
+
+    Parameters
+    ----------
+    root
+        The cache folder (:func:`cache_root` when ``None``).
+
+    Returns
+    -------
+    int
+        How many were removed [count].
+    """
+    base = root or cache_root()
+    folders = [base / sub for sub in ("logs", "results", "stat", "owners")]
+    with contextlib.suppress(OSError):
+        folders += [p for p in (base / "files").iterdir() if p.is_dir()]
+    limit = time.time() - STALE_TEMP_S
+    removed = 0
+    for folder in folders:
+        try:
+            entries = [e for e in os.scandir(folder) if e.name.startswith(".")]
+        except OSError:
+            continue
+        for e in entries:
+            try:
+                if e.stat(follow_symlinks=False).st_mtime >= limit:
+                    continue  # maybe still being written
+                if e.is_dir(follow_symlinks=False):
+                    shutil.rmtree(e.path)
+                else:
+                    os.unlink(e.path)
+            except OSError:
+                continue
+            removed += 1
+    return removed
 
 
 # -- parsed files --------------------------------------------------------------------------

@@ -195,8 +195,8 @@ def load_log(
         _pipeline_source(),  # merging and classifying shape the whole log too
         str(zone),
         str(root.absolute()),  # the tables name their files
-        *(f"{f.relative_to(root) if f != root else f.name}:{digests[f]}" for f in files),
-        f"overrides:{digests[overrides]}" if overrides else "",
+        *(f"{f.relative_to(root) if f != root else f.name}:{digests.get(f)}" for f in files),
+        f"overrides:{digests.get(overrides)}" if overrides else "",
     )
     if use_cache and (hit := cache.load(key)) is not None:
         if progress:
@@ -366,6 +366,13 @@ def _parse_job(job: FileJob, data: bytes | None) -> ParsedFile:
         log = READERS[fmt](data, job.source, job.tz)
     except StridekitError as exc:
         return ParsedFile(job.source, fmt, _skipped(job, fmt, exc), {})
+    except OSError as exc:  # no permission, or removed while the log was read
+        problem = LogFormatError(
+            job.source,
+            f"cannot be read ({exc.strerror or exc})",
+            fix="check that the file exists and that your account may read it",
+        )
+        return ParsedFile(job.source, fmt, _skipped(job, fmt, problem), {})
     tables = {
         name: store.to_arrow(getattr(log, name), name)
         for name in schema.table_names()
@@ -471,7 +478,7 @@ def _read_files(
             except LogFormatError as exc:  # a cap or a broken directory: reported, skipped
                 report.add(ReportEntry(str(f), "skipped", "zip", 0, str(exc)))
             continue
-        jobs.append(FileJob(str(f), str(f), None, digests[f], options.tz, options.cache_root))
+        jobs.append(FileJob(str(f), str(f), None, digests.get(f), options.tz, options.cache_root))
     results = read_file_jobs(jobs, workers=options.workers, progress=options.progress)
     combined = _combine(results, report)
     if not exports:

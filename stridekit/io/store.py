@@ -10,7 +10,13 @@ The module also converts the tables to and from Arrow by the schema's own dtypes
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
+import re
+import time
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
@@ -21,10 +27,26 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from stridekit import schema
+from stridekit.errors import StridekitError
 from stridekit.log import TrainingLog
 from stridekit.report import ImportReport
 
 REPORT = "report.json"
+
+STAMP: Final = b"stridekit.write"
+"""Parquet metadata key of each table :func:`write_log` writes: the id of that write and a
+digest of the report written with it, so that :func:`read_log` can tell a whole log from
+one whose files are being replaced (JSON ``{"write": hex, "report": hex}``)."""
+
+STALE_TEMP_S: Final = 3600.0
+"""A temporary file or folder older than this [s] was left by a writer that died midway
+(killed, or the machine lost power): the next write removes it."""
+
+TORN_WAIT_S: Final = 5.0
+"""How long :func:`read_log` waits [s] for a folder whose files are being replaced to be
+whole again before it gives up."""
+
+_TEMPORARY = re.compile(r"^\.(?P<name>.+)-[0-9a-f]{32}\.tmp$")
 
 ARROW_TYPES: Final[dict[str, pa.DataType]] = {
     "str": pa.large_string(),
@@ -52,38 +74,115 @@ def write_log(log: TrainingLog, folder: Path, *, compression: str = "zstd") -> N
     """Write the four tables as ``<table>.parquet`` and the report as ``report.json``.
 
     The report holds one record per file and, after them, one per merged duplicate
-    (:meth:`stridekit.report.ImportReport.to_records`).
+    (:meth:`stridekit.report.ImportReport.to_records`). Each file is written under a
+    temporary name (``.<name>-<id>.tmp``) and renamed into place once all five are written,
+    the report last, so that a reader never sees half a file; the tables carry the write's
+    :data:`STAMP`, so that it can tell a folder whose files are being replaced.
 
     Parameters
     ----------
     log
         The log.
     folder
-        Created when missing; the five files are replaced.
+        Created when missing; the five files are replaced. Temporary files of a write that
+        died midway (older than :data:`STALE_TEMP_S`) are removed; nothing else is touched.
     compression
         Parquet compression: ``zstd`` (small, for a log kept in git) or ``none`` (the
         cache's: the quickest to read back).
     """
     folder.mkdir(parents=True, exist_ok=True)
-    for name in schema.table_names():
-        table = to_arrow(getattr(log, name), name)
-        pq.write_table(
-            table,
-            folder / f"{name}.parquet",
-            compression=compression,
-            use_dictionary=_text_columns(table.schema),
-            write_statistics=False,
-            # one row group: each column reads back as one array, which pandas takes as is
-            row_group_size=max(table.num_rows, 1),
-        )
-    (folder / REPORT).write_text(json.dumps(log.report.to_records(), indent=1), encoding="utf-8")
+    _remove_stale_temporaries(folder)
+    report = json.dumps(log.report.to_records(), indent=1).encode("utf-8")
+    write_id = uuid.uuid4().hex
+    stamp = json.dumps({"write": write_id, "report": _report_digest(report)}).encode()
+    written: list[tuple[Path, Path]] = []
+    try:
+        for name in schema.table_names():
+            table = to_arrow(getattr(log, name), name).replace_schema_metadata({STAMP: stamp})
+            final = folder / f"{name}.parquet"
+            written.append((folder / f".{final.name}-{write_id}.tmp", final))
+            pq.write_table(
+                table,
+                written[-1][0],
+                compression=compression,
+                use_dictionary=_text_columns(table.schema),
+                write_statistics=False,
+                # one row group: each column reads back as one array, which pandas takes as is
+                row_group_size=max(table.num_rows, 1),
+            )
+        written.append((folder / f".{REPORT}-{write_id}.tmp", folder / REPORT))
+        written[-1][0].write_bytes(report)
+        for tmp, final in written:  # the report last: the folder is a stored log once it is
+            os.replace(tmp, final)
+    finally:
+        for tmp, _ in written:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
 
-def read_log(folder: Path) -> TrainingLog:
-    """Read a log written by :func:`write_log` (or by pandas' ``to_parquet``)."""
-    tables = {name: to_pandas(read_table(folder / f"{name}.parquet"), name) for name in _NAMES}
-    records = json.loads((folder / REPORT).read_text(encoding="utf-8"))
-    return log_of(tables, ImportReport.from_records(records))
+def _report_digest(report: bytes) -> str:
+    return hashlib.blake2b(report, digest_size=16).hexdigest()
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    names = {f"{name}.parquet" for name in schema.table_names()} | {REPORT}
+    limit = time.time() - STALE_TEMP_S
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            match = _TEMPORARY.match(entry.name)
+            if match and match["name"] in names:
+                with contextlib.suppress(OSError):
+                    if entry.stat(follow_symlinks=False).st_mtime < limit:
+                        os.unlink(entry.path)
+
+
+def read_log(folder: Path, *, wait_s: float | None = None) -> TrainingLog:
+    """Read a log written by :func:`write_log` (or by pandas' ``to_parquet``).
+
+    Parameters
+    ----------
+    folder
+        The folder.
+    wait_s
+        How long to wait [s] for files from different writes to be whole again;
+        :data:`TORN_WAIT_S` when ``None``.
+
+    Raises
+    ------
+    StridekitError
+        When the folder's files stay from different writes for ``wait_s`` (another
+        process is replacing them and has stopped midway).
+    """
+    deadline = time.monotonic() + (TORN_WAIT_S if wait_s is None else wait_s)
+    while True:
+        tables = {name: read_table(folder / f"{name}.parquet") for name in _NAMES}
+        report = (folder / REPORT).read_bytes()
+        if _whole(tables, report):
+            break
+        if time.monotonic() > deadline:
+            raise StridekitError(
+                f"{folder}: its files are from different writes: another process (stridekit "
+                "import) is replacing them, or stopped midway; try again once it has "
+                "finished, or import the log again"
+            )
+        time.sleep(0.05)
+    frames = {name: to_pandas(tables.pop(name), name) for name in _NAMES}
+    return log_of(frames, ImportReport.from_records(json.loads(report.decode("utf-8"))))
+
+
+def _whole(tables: Mapping[str, pa.Table], report: bytes) -> bool:
+    """Whether the tables and the report come from one :func:`write_log` call (a folder of
+    tables without stamps, written otherwise, is taken as whole)."""
+    stamps = {(t.schema.metadata or {}).get(STAMP) for t in tables.values()}
+    if stamps == {None}:
+        return True
+    if len(stamps) != 1:
+        return False
+    try:
+        stamp = json.loads(stamps.pop() or b"")
+        return bool(stamp["report"] == _report_digest(report))
+    except (ValueError, KeyError, TypeError):
+        return False
 
 
 def read_table(path: Path) -> pa.Table:
