@@ -202,3 +202,27 @@ def test_every_dashboard_chart_is_sent_as_plotly_would_encode_it(theme: str) -> 
             assert fast.pop("config") == CONFIG
             plotly = json.loads(pio.to_json(chart.figure, validate=False))
             assert fast == _decoded(plotly), f"{key}: {name}"
+
+
+def test_the_overviews_weekly_volume_is_weekly_volume() -> None:
+    """The overview's arrays prepared once per log add up as :func:`weekly_volume` does."""
+    import datetime as dt
+
+    from stridekit.dashboard import data
+    from stridekit.dashboard.common import open_log
+
+    log = open_log(None)
+    first, last = log.date_range or (None, None)
+    assert first is not None and last is not None
+    ranges = [
+        (None, None),
+        (first + dt.timedelta(days=10), None),  # mid-week: the first week is partial
+        (None, last - dt.timedelta(days=40)),
+        (dt.date(2025, 3, 5), dt.date(2025, 3, 5)),
+    ]
+    for start, end in ranges:
+        fast = data.weekly_volume(log, start, end)
+        assert len(fast) > 0
+        expected = weekly_volume(log.sessions, start=start, end=end)
+        pd.testing.assert_frame_equal(fast, expected)
+    assert data.weekly_volume(log, last + dt.timedelta(days=1), None).empty

@@ -99,7 +99,7 @@ def week_labels(weeks: pd.Series) -> list[str]:
     return [labels[i] for i in where.ravel()]
 
 
-def values(series: pd.Series) -> list[float | None]:
+def values(series: pd.Series | np.ndarray) -> list[float | None]:
     """Numbers for JSON: missing values become ``None`` (a gap in the line)."""
     numbers = np.asarray(series, dtype="float64")
     out = numbers.astype(object)

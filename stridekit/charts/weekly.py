@@ -257,24 +257,32 @@ def volume_by_week(
     axis = "hours" if measure == "time" else units
     present = set(data["kind"])
     kinds = [k for k in KIND_ORDER if k in present] + sorted(present - set(KIND_ORDER))
+    # the weeks' axis values and hover labels once, not once per kind
+    weeks, week_of = np.unique(data["week"].to_numpy(dtype="datetime64[ns]"), return_inverse=True)
+    x_all = dates(pd.Series(weeks))
+    label_all = week_labels(pd.Series(weeks))
+    y_all = np.asarray(
+        data["duration_s"] / 3600.0
+        if measure == "time"
+        else distance_in(data["distance_m"], units),
+        dtype="float64",
+    )
+    n_all = data["sessions"].to_numpy(dtype="int64")
+    kind_all = data["kind"].to_numpy(dtype=object)
+    week_of = week_of.ravel()
     traces = []
     for kind in kinds:
-        part = data[data["kind"] == kind]
-        y = (
-            part["duration_s"] / 3600.0
-            if measure == "time"
-            else distance_in(part["distance_m"], units)
-        )
+        rows = np.flatnonzero(kind_all == kind)
+        at = week_of[rows].tolist()
         traces.append(
             {
                 "type": "bar",
-                "x": dates(part["week"]),
-                "y": values(y),
+                "x": [x_all[i] for i in at],
+                "y": values(y_all[rows]),
                 "name": kind,
                 "marker": {"color": kind_colour(kind)},
                 "customdata": [
-                    [w, int(n)]
-                    for w, n in zip(week_labels(part["week"]), part["sessions"], strict=True)
+                    [label_all[i], n] for i, n in zip(at, n_all[rows].tolist(), strict=True)
                 ],
                 "hovertemplate": "%{customdata[0]}: %{customdata[1]} "
                 + kind

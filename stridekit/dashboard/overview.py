@@ -22,7 +22,7 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 
 from stridekit import charts
-from stridekit.analysis.weekly import in_range, weekly_volume
+from stridekit.analysis.weekly import in_range
 from stridekit.dashboard.common import (
     DASHBOARDS,
     Controls,
@@ -34,6 +34,7 @@ from stridekit.dashboard.common import (
     page,
     view_from,
 )
+from stridekit.dashboard.data import weekly_volume
 from stridekit.dashboard.upload import UploadPanel
 from stridekit.log import TrainingLog
 from stridekit.units import Units, distance_in, format_duration
@@ -41,7 +42,7 @@ from stridekit.units import Units, distance_in, format_duration
 
 def figures(log: TrainingLog, view: View) -> dict[str, go.Figure]:
     """The page's charts for one view, by name."""
-    volume = weekly_volume(log.sessions, start=view.start, end=view.end)
+    volume = weekly_volume(log, view.start, view.end)  # weekly_volume of the log, fast
     return {
         "volume": charts.volume_by_week(volume, measure="time", units=view.units, theme=view.theme)
     }
