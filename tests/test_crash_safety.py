@@ -118,6 +118,52 @@ print("finished", flush=True)
 """
 
 
+# Loaded by every Python process started with its folder on PYTHONPATH, the worker
+# processes of a pool included: in the first worker to rename a file entry into place, it
+# cuts the entry short, prints "paused <pid> <path>" and waits to be killed.
+SITECUSTOMIZE = r"""
+import multiprocessing, os, signal, sys
+from pathlib import Path
+
+marker = os.environ.get("STRIDEKIT_TEST_KILL_WORKER")
+if marker:
+    real_replace = os.replace
+
+    def replace(src, dst, *a, **kw):
+        s, d = Path(src), Path(dst)
+        if (
+            multiprocessing.parent_process() is not None
+            and s.name.startswith(".")
+            and d.parent.parent.name == "files"
+        ):
+            try:
+                os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            except FileExistsError:
+                pass
+            else:
+                with open(s, "r+b") as fh:
+                    fh.truncate(s.stat().st_size // 2)
+                print("paused", os.getpid(), s, flush=True)
+                signal.pause()
+        return real_replace(src, dst, *a, **kw)
+
+    os.replace = replace
+"""
+
+
+def forget_code_digests() -> None:
+    """The readers' and the pipeline's source digests (part of every cache key) computed
+    again, as the child processes compute them now: this process may have computed them
+    before an edit of the working tree, which would make every key differ from theirs."""
+    loader._readers_source.cache_clear()
+    loader._pipeline_source.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_code_digests() -> None:
+    forget_code_digests()
+
+
 @pytest.fixture
 def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "cache"
@@ -280,6 +326,53 @@ def test_a_killed_whole_log_write_is_ignored_rebuilt_and_swept(
     assert_consistent(cache_dir, files=7)
 
 
+def test_a_worker_killed_while_writing_an_entry_leaves_a_correct_load(
+    runs: Path, tmp_path: Path, cache_dir: Path
+) -> None:
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
+    env = child_env(cache_dir)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(hook), env.get("PYTHONPATH")]))
+    env["STRIDEKIT_TEST_KILL_WORKER"] = str(tmp_path / "killed-one")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", RACER, str(runs), "2", str(tmp_path / "log.pkl")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    assert proc.stdout.readline().strip() == "ready"
+    proc.stdin.write("go\n")
+    proc.stdin.flush()
+    ready, _, _ = select.select([proc.stdout], [], [], 600)
+    line = proc.stdout.readline() if ready else ""
+    if not line.startswith("paused "):
+        proc.kill()
+        pytest.fail(f"no worker reached its kill point: {line}{proc.communicate()}")
+    _, pid, path = line.split(" ", 2)
+    partial = Path(path.strip())
+    os.kill(int(pid), signal.SIGKILL)  # the worker, not the loading process
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0 and "finished" in out, err
+
+    expected = clean(runs)
+    with open(tmp_path / "log.pkl", "rb") as fh:
+        tables, entries, _ = pickle.load(fh)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(tables[name], getattr(expected, name), obj=name)
+    assert entries == [e.__dict__ for e in expected.report]
+    assert partial.is_file() and partial.parent.parent.name == "files", "left half written"
+    same(load_log(runs, tz="UTC", workers=1), expected)
+    age(partial)
+    shutil.rmtree(root_of(cache_dir) / "logs")
+    same(load_log(runs, tz="UTC", workers=1), expected)
+    assert_consistent(cache_dir, files=7)
+
+
 def _plant(root: Path, damage: str) -> None:
     files = sorted((root / "files").rglob("*.parquet"))
     (entry,) = (root / "logs").iterdir()
@@ -407,6 +500,7 @@ def test_two_processes_loading_one_log_at_once_both_succeed(
             assert entries == [e.__dict__ for e in expected.report]
             assert fingerprint == results[0][2]
         assert_consistent(cache_dir, files=7)
+        forget_code_digests()
         parsed.clear()
         same(load_log(runs, tz="UTC", workers=1), expected)
         assert sum(parsed.values()) == 0, "the cache they left is whole"
