@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ import pandas as pd
 import pytest
 
 from stridekit.errors import LogFormatError, UnsafeInputError
-from stridekit.io import garmin, safety
+from stridekit.io import safety
 from stridekit.io.garmin import exercise_sets, is_garmin_export, read_garmin_export, sport_of
 from stridekit.io.loader import read_activity
 from stridekit.report import ReportEntry
@@ -503,7 +505,6 @@ def test_an_uploads_zip_larger_than_one_member_may_be_is_spooled_not_refused(
     assert len(nested) > largest_fit + 1
     # each recording fits the member cap, the zip holding them does not, nor the memory spool
     monkeypatch.setattr(safety, "MAX_MEMBER_BYTES", largest_fit + 1)
-    monkeypatch.setattr(garmin, "SPOOL_BYTES", 1024)
     log = read_garmin_export(write_zip(tmp_path / "export.zip", files), tz="UTC")
     assert len(log.sessions) == 8
     assert len(log.samples) == 718 + 927 + 21
@@ -580,3 +581,41 @@ def test_an_activity_without_a_start_is_kept_undated(tmp_path: Path) -> None:
     (entry,) = log.report
     assert (entry.status, entry.sessions) == ("partial", 2)
     assert "activities 3 have no readable startTimeGmt" in text(entry)
+
+
+def test_load_log_reads_the_recordings_through_the_pool_and_the_per_file_cache(
+    export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stridekit.io import cache, loader
+
+    monkeypatch.setenv("STRIDEKIT_CACHE_DIR", str(tmp_path / "cache"))
+    seen: list[str] = []
+    pooled = loader.load_log(
+        export, tz="UTC", workers=2, progress=lambda done, total, path: seen.append(path)
+    )
+    # every recording, the nested zip's included, is one job reported once
+    assert sorted(Path(p.split("!")[-1]).name for p in seen) == [
+        "runner@example.com_1001.fit",
+        "runner@example.com_1008.fit",
+        "runner@example.com_555.fit",
+        "runner@example.com_77123456.fit",
+    ]
+    entries = sorted((cache.cache_root() / "files").rglob("*.parquet"))
+    assert len(entries) == 4  # one per recording, the broken one's failure included
+    serial = loader.load_log(export, tz="UTC", workers=1, use_cache=False)
+    for name in ("sessions", "laps", "samples", "sets"):
+        pd.testing.assert_frame_equal(getattr(pooled, name), getattr(serial, name))
+    assert pooled.report.to_records() == serial.report.to_records()
+    assert len(pooled.samples) == 718 + 927 + 21
+
+    # without the whole-log entry, the recordings come from their entries: nothing is parsed
+    shutil.rmtree(cache.cache_root() / "logs")
+
+    def no_parsing(job: object, data: object) -> None:
+        raise AssertionError(f"parsed {job}")
+
+    monkeypatch.setattr(loader, "_parse_job", no_parsing)
+    again = loader.load_log(export, tz="UTC", workers=1)
+    for name in ("sessions", "laps", "samples", "sets"):
+        pd.testing.assert_frame_equal(getattr(again, name), getattr(pooled, name))
+    assert not list(Path(tempfile.gettempdir()).glob("stridekit-garmin-*"))

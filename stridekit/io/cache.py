@@ -286,6 +286,36 @@ class ParsedFile:
         t = self.tables.get(table)
         return 0 if t is None else t.num_rows
 
+    def __getstate__(self) -> dict[str, Any]:
+        # the tables cross to the parent process as Arrow IPC streams: a few times cheaper
+        # to pickle and unpickle than pyarrow's own pickling of a table, column by column
+        state = dict(self.__dict__)
+        state["tables"] = {name: pack_table(t) for name, t in self.tables.items()}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state["tables"] = {name: unpack_table(b) for name, b in state["tables"].items()}
+        self.__dict__.update(state)
+
+
+def pack_table(table: pa.Table) -> bytes:
+    """``table`` as the bytes of one Arrow IPC stream (:func:`unpack_table` reads it back).
+
+    How tables cross between processes: pickling the bytes is a copy, where pyarrow's own
+    pickling of a table builds Python objects for every column and buffer.
+    """
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def unpack_table(data: bytes) -> pa.Table:
+    """The table of :func:`pack_table`'s bytes, without copying them (its buffers are views
+    of ``data``)."""
+    with pa.ipc.open_stream(pa.py_buffer(data)) as reader:
+        return reader.read_all()
+
 
 def file_entry_path(key: str, root: Path | None = None) -> Path:
     """Where the parsed file under ``key`` is kept (under :func:`cache_root` or ``root``)."""

@@ -46,10 +46,10 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Final, cast
+from typing import IO, TYPE_CHECKING, Any, Final, cast
 
 import numpy as np
 import pandas as pd
@@ -62,6 +62,10 @@ from stridekit.io.common import TzLike, local_dates, resolve_tz
 from stridekit.log import TrainingLog
 from stridekit.report import ImportReport, ReportEntry, Status
 
+if TYPE_CHECKING:
+    from stridekit.io.cache import ParsedFile
+    from stridekit.io.strava import RecordingReader
+
 FORMAT: Final = "garmin-json"
 """``source_format`` of sessions built from a summary alone, and the JSON files' format."""
 
@@ -70,10 +74,6 @@ SUMMARY_SUFFIX: Final = "summarizedactivities.json"
 
 MAX_JSON_BYTES: Final = 200 * safety.MB
 """Largest ``summarizedActivities`` JSON accepted [bytes]."""
-
-SPOOL_BYTES: Final = 64 * safety.MB
-"""Largest uploaded-files zip held in memory while read; larger ones go to a temporary
-file (never into the export) [bytes]."""
 
 MATCH_WINDOW_S: Final = 60.0
 """Largest gap between a summary's start and a recording's for them to be joined [s]."""
@@ -188,7 +188,9 @@ def _is_uploads(folder: str) -> bool:
     return "uploadedfiles" in folder.lower().replace("-", "").replace("_", "")
 
 
-def read_garmin_export(path: str | Path, *, tz: TzLike = None) -> TrainingLog:
+def read_garmin_export(
+    path: str | Path, *, tz: TzLike = None, recordings: RecordingReader | None = None
+) -> TrainingLog:
     """Read a Garmin Connect export, a ``.zip`` or the folder it unpacks to.
 
     Parameters
@@ -198,6 +200,10 @@ def read_garmin_export(path: str | Path, *, tz: TzLike = None) -> TrainingLog:
     tz
         Time zone for local dates of sessions whose summary gives no UTC offset; the
         machine's when ``None`` (recordings then use their own offset when they have one).
+    recordings
+        How the recordings (loose, or inside the uploaded-files zips) are read:
+        :func:`stridekit.load_log` passes its reader, which goes through the per-file cache
+        and parses on every core. ``None`` parses each recording here, without the cache.
 
     Returns
     -------
@@ -221,8 +227,12 @@ def read_garmin_export(path: str | Path, *, tz: TzLike = None) -> TrainingLog:
     """
     root = Path(path)
     zone = resolve_tz(tz)
+    if recordings is None:
+        from stridekit.io.strava import RecordingReader
+
+        recordings = RecordingReader(zone)
     if root.is_dir():
-        return _read(_FolderExport(root), tz, zone)
+        return _read(_FolderExport(root), zone, recordings)
     if not root.exists():
         raise StridekitError(f"{root}: no such file or folder; check the path")
     try:
@@ -234,7 +244,7 @@ def read_garmin_export(path: str | Path, *, tz: TzLike = None) -> TrainingLog:
             fix="pass the Garmin export's .zip or the folder it unpacks to",
         ) from None
     with archive:
-        return _read(_ZipExport(root, archive), tz, zone)
+        return _read(_ZipExport(root, archive), zone, recordings)
 
 
 # -- the export, as a folder or a zip ------------------------------------------------------
@@ -253,9 +263,15 @@ class _Export:
         """The bytes of ``name`` (gunzipped), within the caps."""
         raise NotImplementedError
 
+    def spec(self, name: str) -> tuple[str, str, str | None]:
+        """``(source, path, member)`` of the recording ``name``: the file on disk, or the
+        archive and its member (a job of :mod:`stridekit.io.loader`)."""
+        raise NotImplementedError
+
     @contextmanager
-    def nested(self, name: str) -> Iterator[zipfile.ZipFile]:
-        """The zip archive ``name`` holds, open."""
+    def nested(self, name: str) -> Iterator[Path]:
+        """The zip archive ``name`` as a file on disk (a temporary copy when ``name`` is in
+        the export's own zip), for as long as the context lasts."""
         raise NotImplementedError
         yield  # pragma: no cover
 
@@ -275,10 +291,12 @@ class _FolderExport(_Export):
     def read(self, name: str, max_bytes: int) -> bytes:
         return safety.read_bytes(self.root / name, max_bytes=max_bytes)
 
+    def spec(self, name: str) -> tuple[str, str, str | None]:
+        return self.locate(name), str(self.root / name), None
+
     @contextmanager
-    def nested(self, name: str) -> Iterator[zipfile.ZipFile]:
-        with zipfile.ZipFile(self.root / name) as zf:
-            yield zf
+    def nested(self, name: str) -> Iterator[Path]:
+        yield self.root / name
 
 
 class _ZipExport(_Export):
@@ -306,13 +324,16 @@ class _ZipExport(_Export):
             )
         return safety.read_member(self.archive, info, self.path)
 
+    def spec(self, name: str) -> tuple[str, str, str | None]:
+        return self.locate(name), str(self.path), name
+
     @contextmanager
-    def nested(self, name: str) -> Iterator[zipfile.ZipFile]:
-        with (
-            _spool(self.archive, self.members[name], self.locate(name)) as fh,
-            zipfile.ZipFile(fh) as zf,
-        ):
-            yield zf
+    def nested(self, name: str) -> Iterator[Path]:
+        with tempfile.TemporaryDirectory(prefix="stridekit-garmin-") as tmp:
+            path = Path(tmp) / "uploads.zip"
+            with open(path, "wb") as out:
+                _extract(self.archive, self.members[name], self.locate(name), out)
+            yield path
 
 
 class _Listing:
@@ -331,7 +352,7 @@ def _check_outer(archive: zipfile.ZipFile, path: Path) -> list[zipfile.ZipInfo]:
 
     Such a zip is held to the caps of a whole archive instead: its name may not escape the
     folder, the members' declared sizes together stay within
-    :data:`~stridekit.io.safety.MAX_TOTAL_INFLATED`, and :func:`_spool` enforces that cap
+    :data:`~stridekit.io.safety.MAX_TOTAL_INFLATED`, and :func:`_extract` enforces that cap
     and :data:`~stridekit.io.safety.MAX_RATIO` on the bytes inflated. Its own members are
     checked with :func:`safety.check_zip` when it is opened.
     """
@@ -369,42 +390,36 @@ def _check_outer(archive: zipfile.ZipFile, path: Path) -> list[zipfile.ZipInfo]:
     return [*files, *large]
 
 
-@contextmanager
-def _spool(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str
-) -> Iterator[tempfile.SpooledTemporaryFile[bytes]]:
-    """A zip member copied to a temporary file (in memory up to :data:`SPOOL_BYTES`).
+def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, out: IO[bytes]) -> None:
+    """Copy a zip member into ``out`` (a temporary file, never into the export).
 
     An uploaded-files zip can be larger than :data:`stridekit.io.safety.MAX_MEMBER_BYTES`
     (it holds years of recordings), so it is not read into memory; it is held to the
     export's caps instead: :data:`~stridekit.io.safety.MAX_TOTAL_INFLATED` and
     :data:`~stridekit.io.safety.MAX_RATIO`, on the bytes actually inflated.
     """
-    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as out:
-        total = 0
-        try:
-            with archive.open(info) as fh:
-                while chunk := fh.read(safety.MB):
-                    total += len(chunk)
-                    if total > safety.MAX_TOTAL_INFLATED:
-                        raise UnsafeInputError(
-                            where,
-                            f"inflates to more than {safety.MAX_TOTAL_INFLATED:,} bytes, the "
-                            "cap (stridekit.io.safety.MAX_TOTAL_INFLATED)",
-                            fix="unpack the export yourself and read the folder",
-                        )
-                    if total > safety.MB and total > safety.MAX_RATIO * max(info.compress_size, 1):
-                        raise UnsafeInputError(
-                            where,
-                            f"inflates more than {safety.MAX_RATIO}:1, the cap "
-                            "(stridekit.io.safety.MAX_RATIO)",
-                            fix="this looks like a decompression bomb",
-                        )
-                    out.write(chunk)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-            raise LogFormatError(where, f"is corrupt ({exc})", fix="export it again") from None
-        out.seek(0)
-        yield out
+    total = 0
+    try:
+        with archive.open(info) as fh:
+            while chunk := fh.read(safety.MB):
+                total += len(chunk)
+                if total > safety.MAX_TOTAL_INFLATED:
+                    raise UnsafeInputError(
+                        where,
+                        f"inflates to more than {safety.MAX_TOTAL_INFLATED:,} bytes, the "
+                        "cap (stridekit.io.safety.MAX_TOTAL_INFLATED)",
+                        fix="unpack the export yourself and read the folder",
+                    )
+                if total > safety.MB and total > safety.MAX_RATIO * max(info.compress_size, 1):
+                    raise UnsafeInputError(
+                        where,
+                        f"inflates more than {safety.MAX_RATIO}:1, the cap "
+                        "(stridekit.io.safety.MAX_RATIO)",
+                        fix="this looks like a decompression bomb",
+                    )
+                out.write(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise LogFormatError(where, f"is corrupt ({exc})", fix="export it again") from None
 
 
 def _hidden(name: str) -> bool:
@@ -461,7 +476,7 @@ class _Candidate:
     claimed: bool = False
 
 
-def _read(export: _Export, tz: TzLike, zone: dt.tzinfo) -> TrainingLog:
+def _read(export: _Export, zone: dt.tzinfo, reader: RecordingReader) -> TrainingLog:
     summary_names = [n for n in export.names if n.lower().endswith(SUMMARY_SUFFIX)]
     uploads = [n for n in export.names if _in_uploads(n) or _is_uploads(PurePosixPath(n).name)]
     nested = [n for n in uploads if n.lower().endswith(".zip")]
@@ -481,16 +496,7 @@ def _read(export: _Export, tz: TzLike, zone: dt.tzinfo) -> TrainingLog:
         rows, entry = _read_summaries(export, name, i)
         summaries += rows
         json_entries.append(entry)
-    recordings: list[_Recording] = []
-    zip_entries: list[ReportEntry] = []
-    for name in loose:
-        recordings.append(
-            _parse(
-                export.locate(name), name, lambda n=name: export.read(n, safety.MAX_FILE_BYTES), tz
-            )
-        )
-    for name in nested:
-        zip_entries += _read_nested(export, name, recordings, tz)
+    recordings, zip_entries = _read_recordings(export, loose, nested, reader)
 
     summaries, dropped = _drop_duplicates(summaries)
     built = _Built()
@@ -522,40 +528,33 @@ def _read(export: _Export, tz: TzLike, zone: dt.tzinfo) -> TrainingLog:
     )
 
 
-def _parse(where: str, name: str, read: Any, tz: TzLike) -> _Recording:
-    """Read one recording; never raises for a bad file."""
-    from stridekit.io.loader import parse_activity  # the loader imports this module
+def _read_recordings(
+    export: _Export, loose: list[str], nested: list[str], reader: RecordingReader
+) -> tuple[list[_Recording], list[ReportEntry]]:
+    """Read the loose recordings, then those of each uploaded-files zip, through the
+    reader's jobs (the per-file cache and the pool when :func:`stridekit.load_log` reads);
+    and the entries of the zips themselves (refused, or members that are zips again)."""
+    from stridekit.io.loader import read_file_jobs  # the loader imports this module
 
-    rec = _Recording(where, PurePosixPath(name).name)
-    try:
-        log = parse_activity(read(), source=where, tz=tz)
-    except LogFormatError as exc:
-        rec.error = str(exc)
-        return rec
-    except StridekitError as exc:
-        rec.error = f"{where}: {exc}"
-        return rec
-    rec.log = log
-    rec.fmt = str(log.sessions["source_format"].iloc[0]) if len(log.sessions) else None
-    rec.problems = [
-        m if m.startswith(where) else f"{where}: {m}"
-        for m in (e.message for e in log.report if e.status != "ok" and e.message)
-    ]
-    return rec
-
-
-def _read_nested(
-    export: _Export, name: str, recordings: list[_Recording], tz: TzLike
-) -> list[ReportEntry]:
-    """Read the recordings of one uploaded-files zip into ``recordings``; the entries of the
-    zip itself (refused, or members that are zips again)."""
-    where = export.locate(name)
-    kept = "; the rest of the export was read, and activities whose recordings it holds were "
-    kept += "kept from their summaries alone"
-    try:
-        with export.nested(name) as zf:
-            infos = safety.check_zip(zf, where)
-            entries = []
+    specs = [export.spec(name) for name in loose]
+    names = list(loose)
+    entries: list[ReportEntry] = []
+    with ExitStack() as temporary:  # the nested zips copied out stay until all are read
+        for name in nested:
+            where = export.locate(name)
+            kept = "; the rest of the export was read, and activities whose recordings it "
+            kept += "holds were kept from their summaries alone"
+            try:
+                path = temporary.enter_context(export.nested(name))
+                with zipfile.ZipFile(path) as zf:
+                    infos = safety.check_zip(zf, where)
+            except LogFormatError as exc:  # UnsafeInputError included
+                entries.append(ReportEntry(where, "skipped", "zip", 0, f"{exc}{kept}"))
+                continue
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                message = f"{where}: is not a readable zip ({exc}){kept}"
+                entries.append(ReportEntry(where, "skipped", "zip", 0, message))
+                continue
             for info in infos:
                 member = info.filename
                 inner = f"{where}!{member}"
@@ -571,21 +570,35 @@ def _read_nested(
                         )
                     )
                 elif _is_recording(member):
-                    recordings.append(
-                        _parse(
-                            inner,
-                            member,
-                            lambda i=info: safety.read_member(zf, i, where),
-                            tz,
-                        )
-                    )
-            return entries
-    except LogFormatError as exc:  # UnsafeInputError included
-        return [ReportEntry(where, "skipped", "zip", 0, f"{exc}{kept}")]
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        return [
-            ReportEntry(where, "skipped", "zip", 0, f"{where}: is not a readable zip ({exc}){kept}")
-        ]
+                    specs.append((inner, str(path), member))
+                    names.append(member)
+        jobs = reader.jobs(specs)
+        parsed = read_file_jobs(jobs, workers=reader.workers, progress=reader.progress)
+    recordings = [
+        _recording(p, source, name)
+        for p, (source, _, _), name in zip(parsed, specs, names, strict=True)
+    ]
+    return recordings, entries
+
+
+def _recording(parsed: ParsedFile, where: str, name: str) -> _Recording:
+    """One recording as the loader read it (never raises for a bad file)."""
+    from stridekit.io.store import log_of, to_pandas
+
+    rec = _Recording(where, PurePosixPath(name).name)
+    entry = parsed.entry
+    if entry is None or entry.status == "skipped":
+        rec.error = entry.message if entry is not None and entry.message else where
+        return rec
+    log = parsed.log
+    if log is None:
+        log = log_of({table: to_pandas(t, table) for table, t in parsed.tables.items()})
+    rec.log = log
+    rec.fmt = str(log.sessions["source_format"].iloc[0]) if len(log.sessions) else None
+    if entry.status != "ok" and entry.message:
+        m = entry.message
+        rec.problems = [m if m.startswith(where) else f"{where}: {m}"]
+    return rec
 
 
 # -- summaries -----------------------------------------------------------------------------
@@ -785,7 +798,7 @@ def _instant(value: Any) -> int | None:
     if isinstance(value, str) and _TEXT_TIME.match(value.strip()):
         try:
             return int(pd.Timestamp(value.strip()).value)
-        except ValueError:
+        except (ValueError, OverflowError):  # out of range too (found by fuzzing)
             return None
     return None
 

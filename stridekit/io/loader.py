@@ -207,11 +207,7 @@ def load_log(
     if strava.is_strava_export(root):
         log = strava.read_strava_export(root, tz=zone, recordings=_RecordingReader(options))
     elif garmin.is_garmin_export(root):
-        # its recordings are parsed in this process, not through the per-file cache yet
-        log = garmin.read_garmin_export(root, tz=zone)
-        if progress:
-            for done, f in enumerate(files, start=1):
-                progress(done, len(files), str(f))
+        log = garmin.read_garmin_export(root, tz=zone, recordings=_RecordingReader(options))
     else:
         log = _read_files(root, files, digests, options)
     log = _finish(log, overrides)
@@ -392,18 +388,21 @@ _ARCHIVES: dict[str, zipfile.ZipFile] = {}
 
 def _read_member(job: FileJob) -> bytes:
     assert job.member is not None
+    # the archive as reports name it: a zip inside an export is read from a temporary copy
+    suffix = f"!{job.member}"
+    where = job.source[: -len(suffix)] if job.source.endswith(suffix) else job.path
     archive = _ARCHIVES.get(job.path)
     if archive is None:
         try:
             archive = zipfile.ZipFile(job.path)
         except (OSError, zipfile.BadZipFile) as exc:
-            raise LogFormatError(job.path, f"cannot be read as a zip archive ({exc})") from None
+            raise LogFormatError(where, f"cannot be read as a zip archive ({exc})") from None
         _ARCHIVES[job.path] = archive
     try:
         info = archive.getinfo(job.member)
     except KeyError:
         raise LogFormatError(job.source, "is not in the archive any more") from None
-    return safety.read_member(archive, info, job.path)
+    return safety.read_member(archive, info, where)
 
 
 def _close_archives() -> None:
@@ -472,7 +471,10 @@ def _read_files(
                         strava.read_strava_export(f, tz=options.tz, recordings=recordings)
                     )
                 elif f != root and garmin.is_garmin_export(f):
-                    exports.append(garmin.read_garmin_export(f, tz=options.tz))
+                    recordings = _RecordingReader(options)
+                    exports.append(
+                        garmin.read_garmin_export(f, tz=options.tz, recordings=recordings)
+                    )
                 else:
                     jobs += _member_jobs(f, options)
             except LogFormatError as exc:  # a cap or a broken directory: reported, skipped

@@ -99,33 +99,50 @@ def run_ordered(
     list
         One result per item, in the order of ``items``.
     """
+    return list(iter_ordered(func, items, workers=workers, progress=progress, label=label))
+
+
+def iter_ordered(
+    func: Callable[[T], R],
+    items: Sequence[T],
+    *,
+    workers: int = 1,
+    progress: ProgressCallback | None = None,
+    label: Callable[[T], str] = str,
+) -> Iterator[R]:
+    """:func:`run_ordered` as results come: each result is yielded, in input order, as soon
+    as it and those before it are done, so that the caller can fold it into what it builds
+    while the workers go on (and need not hold every result at once).
+
+    The pool is shut down when the iteration ends (or the iterator is closed). Parameters
+    as for :func:`run_ordered`.
+    """
     total = len(items)
-    results: list[R] = []
-    if workers <= 1 or total < 2:
-        for done, item in enumerate(items, start=1):
-            results.append(func(item))
-            if progress:
-                progress(done, total, label(item))
-        return results
-    # small chunks keep both cores busy to the end; big ones save pickling round trips
-    chunksize = max(1, min(16, total // (workers * 8)))
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-            with _main_hidden():  # every worker starts while map submits
-                mapped = pool.map(func, items, chunksize=chunksize)
-            for item, result in zip(items, mapped, strict=False):
-                results.append(result)
-                if progress:
-                    progress(len(results), total, label(item))
-    except (BrokenProcessPool, OSError, NotImplementedError):
-        # no processes here (a sandbox without semaphores, a worker killed for memory):
-        # what is left is done in this process
-        pass
-    for item in items[len(results) :]:
-        results.append(func(item))
+    done = 0
+    if workers > 1 and total >= 2:
+        # small chunks keep both cores busy to the end; big ones save pickling round trips
+        chunksize = max(1, min(16, total // (workers * 8)))
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+                with _main_hidden():  # every worker starts while map submits
+                    mapped = pool.map(func, items, chunksize=chunksize)
+                for item, result in zip(items, mapped, strict=False):
+                    done += 1
+                    if progress:
+                        progress(done, total, label(item))
+                    yield result
+                    del result  # the caller holds it if it wants it
+        except (BrokenProcessPool, OSError, NotImplementedError):
+            # no processes here (a sandbox without semaphores, a worker killed for memory):
+            # what is left is done in this process
+            pass
+    for item in items[done:]:
+        result = func(item)
+        done += 1
         if progress:
-            progress(len(results), total, label(item))
-    return results
+            progress(done, total, label(item))
+        yield result
+        del result
 
 
 @contextlib.contextmanager

@@ -39,7 +39,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
@@ -476,41 +476,116 @@ class RecordingReader:
 
 @dataclass
 class _Joined:
-    """One row's recording, ready to join: its session, and its tables as Arrow."""
+    """One row's recording, ready to join: its session, and its tables as Arrow.
 
-    session: pd.Series
+    Sent from a worker to the parent: the session as a plain dict and the tables as Arrow
+    IPC bytes (:func:`stridekit.io.cache.pack_table`), both cheap to pickle.
+    """
+
+    session: dict[str, Any]
     laps: pa.Table | None
     samples: pa.Table | None
     sets: pa.Table | None
     fmt: str
 
+    def __getstate__(self) -> dict[str, Any]:
+        from stridekit.io.cache import pack_table
+
+        state = dict(self.__dict__)
+        for name in _RECORDED:
+            table = state[name]
+            state[name] = None if table is None else pack_table(table)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        from stridekit.io.cache import unpack_table
+
+        for name in _RECORDED:
+            data = state[name]
+            state[name] = None if data is None else unpack_table(data)
+        self.__dict__.update(state)
+
+
+_RECORDED: Final = ("laps", "samples", "sets")
+"""The tables a recording adds to its row's session."""
+
 
 @dataclass(frozen=True)
 class _RecordingJob:
-    """One row's recording to read (in a worker) and join to the row."""
+    """One row's recording to read (in a worker) and join to the row (a plain dict: cheap
+    to send)."""
 
     file: FileJob
-    row: pd.Series
+    row: dict[str, Any]
     number: int
+
+
+COMPACT_ROWS: Final = 1 << 18
+"""The recordings' samples are copied together every this many rows as they come [rows],
+so that the many small pieces the workers send are freed while the others are read."""
+
+
+class _Gathered:
+    """The recordings' laps, samples and sets, gathered in row order as they come.
+
+    Samples are compacted every :data:`COMPACT_ROWS` rows into one contiguous Arrow table
+    (the pieces, views of what a worker sent, are freed then), so the parent never holds
+    every piece and the whole table at once.
+    """
+
+    def __init__(self) -> None:
+        self.pieces: dict[str, list[pa.Table]] = {name: [] for name in _RECORDED}
+        self.chunks: list[pa.Table] = []
+        self.pending = 0
+
+    def add(self, joined: _Joined) -> None:
+        """Take ``joined``'s tables (they are removed from it)."""
+        for name in _RECORDED:
+            table = getattr(joined, name)
+            setattr(joined, name, None)
+            if table is not None:
+                self.pieces[name].append(table)
+                if name == "samples":
+                    self.pending += table.num_rows
+        if self.pending >= COMPACT_ROWS:
+            self._compact()
+
+    def _compact(self) -> None:
+        pieces = self.pieces["samples"]
+        if pieces:
+            joined = pa.concat_tables(pieces, promote_options="default").combine_chunks()
+            pieces.clear()
+            self.chunks.append(joined)
+        self.pending = 0
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The three tables as pandas; what was gathered is freed as it is converted."""
+        self._compact()
+        samples, self.chunks = self.chunks, []
+        return {
+            "laps": _concat(self.pieces["laps"], "laps"),
+            "samples": _concat(samples, "samples"),
+            "sets": _concat(self.pieces["sets"], "sets"),
+        }
 
 
 def _read(export: _Export, tz: dt.tzinfo, recordings: RecordingReader | None) -> TrainingLog:
     csv_source, data = export.csv_bytes()
     table = parse_activities_csv(data, source=csv_source, tz=tz)
     report = ImportReport()
-    rows: list[pd.Series] = []
-    requests: list[tuple[int, str, pd.Series]] = []
     filenames = table["filename"].tolist()
-    for number, (_, session) in enumerate(table.drop(columns=["filename"]).iterrows(), start=1):
+    rows: list[dict[str, Any]] = [
+        {str(k): v for k, v in r.items()}
+        for r in table.drop(columns=["filename"]).to_dict("records")
+    ]
+    requests: list[tuple[int, str, dict[str, Any]]] = []
+    for number, session in enumerate(rows, start=1):
         filename = filenames[number - 1]
-        rows.append(session)
         if isinstance(filename, str) and filename.strip():
             requests.append((number, filename.strip(), session))
-    outcomes = _read_recordings(export, requests, recordings or RecordingReader(tz))
+    gathered = _Gathered()
+    outcomes = _read_recordings(export, requests, recordings or RecordingReader(tz), gathered)
     file_entries: list[ReportEntry] = []
-    laps: list[pa.Table] = []
-    samples: list[pa.Table] = []
-    sets: list[pa.Table] = []
     joined_rows: set[int] = set()
     for (number, _, _), (joined, entry) in zip(requests, outcomes, strict=True):
         file_entries.append(entry)
@@ -518,10 +593,7 @@ def _read(export: _Export, tz: dt.tzinfo, recordings: RecordingReader | None) ->
             continue
         joined_rows.add(number)
         rows[number - 1] = joined.session
-        laps += [] if joined.laps is None else [joined.laps]
-        samples += [] if joined.samples is None else [joined.samples]
-        sets += [] if joined.sets is None else [joined.sets]
-    del outcomes  # the lists above hold the only references to the recordings' tables
+    del outcomes
     csv_only = len(rows) - len(joined_rows)
     undated = [
         str(number)
@@ -543,14 +615,15 @@ def _read(export: _Export, tz: dt.tzinfo, recordings: RecordingReader | None) ->
         report.add(ReportEntry(csv_source, "ok", FORMAT, csv_only))
     for entry in file_entries:
         report.add(entry)
-    sessions = pd.DataFrame(rows).reset_index(drop=True) if rows else schema.empty("sessions")
+    sessions = pd.DataFrame(rows) if rows else schema.empty("sessions")
     sessions = schema.conform(sessions, "sessions")
     sessions["local_date"] = local_dates(sessions["start_utc"], tz)
+    frames = gathered.frames()
     return TrainingLog(
         sessions=sessions,
-        laps=_concat(laps, "laps"),
-        samples=_concat(samples, "samples"),
-        sets=_concat(sets, "sets"),
+        laps=frames["laps"],
+        samples=frames["samples"],
+        sets=frames["sets"],
         report=report,
     )
 
@@ -566,18 +639,22 @@ def _concat(tables: list[pa.Table], table: str) -> pd.DataFrame:
 
 
 def _read_recordings(
-    export: _Export, requests: list[tuple[int, str, pd.Series]], reader: RecordingReader
+    export: _Export,
+    requests: list[tuple[int, str, dict[str, Any]]],
+    reader: RecordingReader,
+    gathered: _Gathered,
 ) -> list[tuple[_Joined | None, ReportEntry]]:
     """Each requested recording joined to its row, or why not; in the order of ``requests``.
 
     Names outside the export and files it does not hold are settled here; the rest are read
-    by the reader's jobs (in worker processes when it has several workers).
+    by the reader's jobs (in worker processes when it has several workers). The recordings'
+    tables go to ``gathered`` as they come, not into the outcomes.
     """
     from stridekit.io import parallel
 
     outcomes: list[tuple[_Joined | None, ReportEntry] | None] = []
     specs: list[tuple[str, str, str | None]] = []
-    todo: list[tuple[int, int, pd.Series]] = []
+    todo: list[tuple[int, int, dict[str, Any]]] = []
     for number, filename, row in requests:
         where = export.locate(filename)
         pure = PurePosixPath(filename.replace("\\", "/"))
@@ -620,18 +697,23 @@ def _read_recordings(
     jobs = [_RecordingJob(f, row, number) for f, (_, number, row) in zip(files, todo, strict=True)]
     size = sum(Path(f.path).stat().st_size for f in files if f.member is None)
     workers = parallel.want_pool(len(jobs), size, reader.workers)
-    results = parallel.run_ordered(
+    results = parallel.iter_ordered(
         _read_recording,
         jobs,
         workers=workers,
         progress=reader.progress,
         label=lambda j: j.file.source,
     )
-    from stridekit.io.loader import _close_archives
+    try:
+        for (slot, _, _), result in zip(todo, results, strict=True):
+            joined = result[0]
+            if joined is not None:
+                gathered.add(joined)
+            outcomes[slot] = result
+    finally:
+        from stridekit.io.loader import _close_archives
 
-    _close_archives()
-    for (slot, _, _), result in zip(todo, results, strict=True):
-        outcomes[slot] = result
+        _close_archives()
     return [o for o in outcomes if o is not None]
 
 
@@ -702,8 +784,8 @@ _TOTALS: Final = ("distance_m", "duration_s", "moving_s", "avg_speed_mps")
 
 
 def _join(
-    row: pd.Series, log: TrainingLog, where: str, fmt: str
-) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    row: dict[str, Any], log: TrainingLog, where: str, fmt: str
+) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The row's session with the recording's times and totals, and its laps, samples and
     sets renamed to it."""
     recorded = log.sessions.sort_values("start_utc", kind="stable").reset_index(drop=True)
@@ -735,19 +817,20 @@ def _join(
     return session, laps.reset_index(drop=True), samples, sets
 
 
-def _join_session(row: pd.Series, recorded: pd.DataFrame, where: str, fmt: str) -> pd.Series:
+def _join_session(
+    row: dict[str, Any], recorded: pd.DataFrame, where: str, fmt: str
+) -> dict[str, Any]:
     """The row's session: the first recorded session's times and measures, the row's key,
     sport, kind, title and notes, and the row's values where the recording has none."""
-    session = recorded.iloc[0].copy()
+    session = {str(k): v for k, v in recorded.iloc[0].to_dict().items()}
     if len(recorded) > 1:
         # the row's own totals describe the whole activity
         for name in _TOTALS:
             session[name] = row[name]
     for name in _FROM_ROW:
         session[name] = row[name]
-    for label, value in row.items():
-        name = str(label)
-        if name in session.index and _missing(session[name]) and not _missing(value):
+    for name, value in row.items():
+        if name in session and _missing(session[name]) and not _missing(value):
             session[name] = value
     session["source"] = where
     session["source_format"] = fmt
