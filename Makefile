@@ -41,6 +41,12 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix stridekit tests bench
 	$(BIN)/ruff format stridekit tests bench
 
+## Fuzz every reader, FUZZ_SECONDS (default 60) each; reports inputs, crashes, slowest inputs
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz: $(VENV)/.installed-test
+	$(BIN)/python -m fuzz --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 ## Side-by-side benchmarks against the peer libraries, reported as ratios
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench

@@ -44,6 +44,8 @@ GPS_JUMP_SLACK_M: Final = 5.0
 """Position noise allowed on a step before it counts as a GPS jump in a run's speed [m]."""
 
 _NAN: Final = math.nan
+_MIN_NS_TIME: Final = pd.Timestamp.min.tz_localize("UTC")
+_MAX_NS_TIME: Final = pd.Timestamp.max.tz_localize("UTC")
 _E2: Final = WGS84_F * (2 - WGS84_F)
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _NS_PER_S: Final = 1_000_000_000
@@ -204,6 +206,8 @@ def parse_times(
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         objects = texts.to_numpy(zero_copy_only=False)
         idx = pd.to_datetime(objects, utc=True, format="ISO8601", errors="coerce")
+        # times outside nanoseconds' range (years before 1677 or after 2262) are unreadable
+        idx = idx.where((idx >= _MIN_NS_TIME) & (idx <= _MAX_NS_TIME))
         return np.asarray(idx.as_unit("ns").asi8), ~np.asarray(idx.isna())
     if not stamps.null_count:
         ns = stamps.cast(pa.int64()).to_numpy(zero_copy_only=False, writable=True)

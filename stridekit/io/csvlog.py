@@ -21,6 +21,7 @@ import pandas as pd
 from stridekit import schema
 from stridekit.errors import LogFormatError, StridekitError
 from stridekit.exercises import normalize_exercise
+from stridekit.io import safety
 from stridekit.io.common import TzLike, resolve_tz
 from stridekit.log import TrainingLog
 
@@ -81,7 +82,7 @@ def read_csv_log(path: str | Path, *, tz: TzLike = None) -> TrainingLog:
     LogFormatError
         When the file is neither, or a row is bad (file, line and column named).
     """
-    data = Path(path).read_bytes()
+    data = safety.read_bytes(path)
     kind = sniff_csv(data)
     if kind == "sessions-csv":
         return parse_sessions_csv(data, source=str(path), tz=tz)
@@ -201,6 +202,7 @@ def parse_sets_csv(data: bytes, *, source: str = "<bytes>") -> pd.DataFrame:
 def _rows(
     data: bytes, source: str, required: frozenset[str]
 ) -> Iterator[tuple[int, dict[str, str]]]:
+    safety.check_csv(data, source)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -54,6 +54,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+from array import array
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Final
@@ -73,6 +74,12 @@ from stridekit.report import ImportReport, ReportEntry
 SOURCE_FORMAT: Final = "fit"
 MAX_MESSAGES: Final = 20_000_000
 """Most data messages read from one file; more means a hostile file [count]."""
+MAX_DEFINITIONS: Final = 1_000_000
+"""Most definition messages that change a local type's layout in one file; more means a
+hostile file (a definition repeated unchanged is not counted) [count]."""
+MAX_LAYOUTS: Final = 1024
+"""Most distinct message layouts (definitions differing in their fields) in one file; real
+files have tens [count]."""
 _SCAN_CHUNK: Final = 1 << 20  # bytes walked between checks of MAX_MESSAGES
 _FIX: Final = "export the activity again from the watch or its app"
 _NAN: Final = math.nan
@@ -361,8 +368,11 @@ def _scan(data: bytes, source: str) -> _Scan:
     """
     n = len(data)
     starts: list[int] = []
-    def_at: list[int] = []  # messages seen before each definition [count]
-    tables: list[list[int]] = []  # layout of each local type after each definition
+    # per definition that changes a local type's layout: the messages seen before it
+    # [count], the local type and its new layout (compact: a hostile file may hold millions)
+    def_at = array("q")
+    def_local = array("B")
+    def_lid = array("q")
     chain_starts: list[int] = []
     registry: dict[tuple[Any, ...], int] = {}
     layouts: list[_Layout] = []
@@ -396,14 +406,24 @@ def _scan(data: bytes, source: str) -> _Scan:
         begin = pos + header_size
         if truncated:
             data_size = int.from_bytes(data[pos + 4 : pos + 8], "little")
+            over = ""
+            if data_size > safety.MAX_FILE_BYTES:  # never trusted: only what is there is read
+                over = (
+                    f", over the cap of {safety.MAX_FILE_BYTES:,} bytes for one activity file "
+                    "(stridekit.io.safety.MAX_FILE_BYTES), so the header is broken or hostile"
+                )
             problems.append(
-                f"{what} is truncated: its header announces {data_size:,} bytes of data, "
-                f"{max(n - begin, 0):,} are there"
+                f"{what} is truncated: its header announces {data_size:,} bytes of data"
+                f"{over}; {max(n - begin, 0):,} are there and were read"
             )
         elif next(crcs):
             problems.append(f"{what} fails its CRC check (its data may be damaged)")
         chain_starts.append(len(starts))
-        trouble = _scan_messages(data, begin, end, starts, def_at, tables, registry, layouts)
+        trouble = _scan_messages(
+            data, begin, end, starts, (def_at, def_local, def_lid), registry, layouts
+        )
+        if trouble == _TOO_MANY_DEFINITIONS:
+            raise _too_many(source, definitions=True)
         if trouble:
             problems.append(f"{what}: {trouble}; the rest of it was not read")
     if trailing:
@@ -416,13 +436,38 @@ def _scan(data: bytes, source: str) -> _Scan:
     if count:
         headers = np.frombuffer(data, dtype=np.uint8)[positions]
         local = np.where(headers & 0x80, (headers >> 5) & 0x03, headers & 0x0F)
-        # every data message follows the definition of its local type, so def_at[0] == 0
-        seg = np.repeat(np.arange(len(def_at)), np.diff(np.append(def_at, count)))
-        layout = np.asarray(tables, dtype=np.int64)[seg, local]
+        layout = _message_layouts(local, def_at, def_local, def_lid)
     chain = np.repeat(np.arange(len(chain_starts)), np.diff(np.append(chain_starts, count))).astype(
         np.int64
     )
     return _Scan(positions, layout, chain, layouts, problems)
+
+
+def _message_layouts(
+    local: np.ndarray, def_at: array[int], def_local: array[int], def_lid: array[int]
+) -> np.ndarray:
+    """The layout of each data message: that of the last definition of its local type
+    before it (every data message follows one, in its own chained file)."""
+    at = np.frombuffer(def_at, dtype=np.int64)
+    d_local = np.frombuffer(def_local, dtype=np.uint8)
+    d_lid = np.frombuffer(def_lid, dtype=np.int64)
+    count = len(local)
+    if len(at) <= 4096:  # the usual case: a table of the layouts in force after each one
+        rows = np.arange(len(at))
+        table = np.full((len(at), 16), -1, dtype=np.int64)
+        table[rows, d_local] = d_lid
+        filled = np.where(table >= 0, rows[:, None], 0)
+        np.maximum.accumulate(filled, axis=0, out=filled)
+        table = table[filled, np.arange(16)]
+        seg = np.repeat(rows, np.diff(np.append(at, count)))
+        return table[seg, local]
+    seg = np.searchsorted(at, np.arange(count), side="right") - 1
+    layout = np.zeros(count, dtype=np.int64)
+    for lt in np.flatnonzero(np.bincount(local, minlength=16)):
+        defs = np.flatnonzero(d_local == lt)
+        which = np.flatnonzero(local == lt)
+        layout[which] = d_lid[defs[np.searchsorted(defs, seg[which], side="right") - 1]]
+    return layout
 
 
 def _file_header(data: bytes, pos: int) -> tuple[int, int] | str:
@@ -440,8 +485,7 @@ def _scan_messages(
     pos: int,
     end: int,
     starts: list[int],
-    def_at: list[int],
-    tables: list[list[int]],
+    definitions: tuple[array[int], array[int], array[int]],
     registry: dict[tuple[Any, ...], int],
     layouts: list[_Layout],
 ) -> str | None:
@@ -449,11 +493,13 @@ def _scan_messages(
 
     ``advance[h]`` is the length of a data message whose record header byte is ``h`` under
     the current definitions (0 when ``h`` starts a definition or an undefined type), so the
-    loop over data messages does one table look-up per message. Each definition appends
-    the message count so far to ``def_at`` and the local types' layouts to ``tables``.
+    loop over data messages does one table look-up per message. Each definition that
+    changes a local type's layout appends the message count so far, the local type and its
+    layout to ``definitions``.
     """
+    def_at, def_local, def_lid = definitions
     advance = [0] * 256
-    current = [0] * 16  # layout per local type (undefined types never reach the table)
+    current = [-1] * 16  # layout per local type (undefined types never reach the table)
     append = starts.append
     first = len(starts)
     while pos < end:
@@ -503,10 +549,15 @@ def _scan_messages(
         if local < 4:
             base = 0x80 | (local << 5)
             advance[base : base + 32] = [size] * 32
-        current[local] = lid
-        def_at.append(len(starts))
-        tables.append(current.copy())
         pos = p
+        if current[local] == lid:
+            continue  # defined again as it was
+        current[local] = lid
+        if len(def_at) >= MAX_DEFINITIONS or len(layouts) > MAX_LAYOUTS:
+            return _TOO_MANY_DEFINITIONS
+        def_at.append(len(starts))
+        def_local.append(local)
+        def_lid.append(lid)
     if pos > end:
         del starts[-1]
         return f"its last message runs past the end of the data (byte {end:,})"
@@ -523,7 +574,18 @@ def _layout(global_num: int, big: bool, specs: bytes, dev_size: int) -> _Layout:
     return _Layout(global_num, big, offset + dev_size, fields)
 
 
-def _too_many(source: str) -> UnsafeInputError:
+_TOO_MANY_DEFINITIONS: Final = "too many definitions"
+
+
+def _too_many(source: str, *, definitions: bool = False) -> UnsafeInputError:
+    if definitions:
+        return UnsafeInputError(
+            source,
+            f"holds more than {MAX_DEFINITIONS:,} definition messages that change a message "
+            f"layout, or more than {MAX_LAYOUTS:,} distinct layouts: the caps for one "
+            "activity file (stridekit.io.fit.MAX_DEFINITIONS, MAX_LAYOUTS)",
+            fix="no watch writes this many; the file is broken or hostile",
+        )
     return UnsafeInputError(
         source,
         f"holds more than {MAX_MESSAGES:,} messages, the cap for one activity file "

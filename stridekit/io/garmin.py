@@ -44,7 +44,6 @@ import math
 import re
 import tempfile
 import zipfile
-import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -157,7 +156,7 @@ def is_garmin_export(path: str | Path) -> bool:
             return False
         with zipfile.ZipFile(p) as zf:
             return any(_is_connect_member(name) for name in zf.namelist())
-    except (OSError, zipfile.BadZipFile):
+    except safety.ZIP_ERRORS:  # OSError included
         return False
 
 
@@ -237,7 +236,7 @@ def read_garmin_export(
         raise StridekitError(f"{root}: no such file or folder; check the path")
     try:
         archive = zipfile.ZipFile(root)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except safety.ZIP_ERRORS as exc:  # OSError included
         raise LogFormatError(
             root,
             f"is neither a folder nor a zip archive ({exc})",
@@ -418,7 +417,7 @@ def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, out: I
                         fix="this looks like a decompression bomb",
                     )
                 out.write(chunk)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+    except safety.ZIP_ERRORS as exc:
         raise LogFormatError(where, f"is corrupt ({exc})", fix="export it again") from None
 
 
@@ -551,7 +550,7 @@ def _read_recordings(
             except LogFormatError as exc:  # UnsafeInputError included
                 entries.append(ReportEntry(where, "skipped", "zip", 0, f"{exc}{kept}"))
                 continue
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            except safety.ZIP_ERRORS as exc:  # OSError included
                 message = f"{where}: is not a readable zip ({exc}){kept}"
                 entries.append(ReportEntry(where, "skipped", "zip", 0, message))
                 continue

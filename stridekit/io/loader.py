@@ -395,7 +395,7 @@ def _read_member(job: FileJob) -> bytes:
     if archive is None:
         try:
             archive = zipfile.ZipFile(job.path)
-        except (OSError, zipfile.BadZipFile) as exc:
+        except safety.ZIP_ERRORS as exc:
             raise LogFormatError(where, f"cannot be read as a zip archive ({exc})") from None
         _ARCHIVES[job.path] = archive
     try:
@@ -490,7 +490,7 @@ def _read_files(
 
 
 def _member_jobs(archive: Path, options: _Options) -> list[FileJob]:
-    with zipfile.ZipFile(archive) as zf:
+    with safety.open_zip(archive, archive) as zf:
         members = safety.check_zip(zf, archive)
     jobs = []
     for info in sorted(members, key=lambda m: m.filename):

@@ -10,7 +10,9 @@ what to do.
 from __future__ import annotations
 
 import io
+import lzma
 import os
+import struct
 import zipfile
 import zlib
 from pathlib import PurePosixPath
@@ -34,8 +36,27 @@ MAX_RATIO: Final = 100
 """Largest inflated-to-compressed size ratio accepted [-]."""
 MAX_MEMBERS: Final = 100_000
 """Most members an archive may have [count]."""
+MAX_CSV_COLUMNS: Final = 10_000
+"""Most columns in a CSV's header (a Strava export has about 90, a hand-kept log about 12)
+[count]."""
+MAX_CSV_LINE_BYTES: Final = 1 * MB
+"""Longest line of a CSV [bytes]: parsing one line builds a Python string per value, many
+times the line's own size."""
 
 GZIP_MAGIC: Final = b"\x1f\x8b"
+ZIP_ERRORS: Final = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    struct.error,
+    EOFError,
+    OSError,  # a bad offset seeks before the file's start; bz2's corrupt data
+    ValueError,  # negative seeks; member names that are not UTF-8
+    NotImplementedError,  # compression methods and encryption zipfile does not do
+    RuntimeError,  # encrypted members
+)
+"""What Python's :mod:`zipfile` raises for a broken or hostile archive (found by fuzzing:
+not only ``BadZipFile``). Readers turn these into :class:`~stridekit.errors.LogFormatError`."""
 _CHUNK: Final = 64 * 1024
 _OUT_CHUNK: Final = 1 * MB
 _RATIO_FLOOR: Final = 1 * MB  # below this much output, the ratio is not judged
@@ -164,12 +185,17 @@ def _gunzip_stream(fh: BinaryIO, source: str, max_bytes: int) -> bytes:
     return b"".join(out)
 
 
-def _too_big(source: str, size: int, cap: int, *, inflated: bool = False) -> UnsafeInputError:
+def _too_big(
+    source: str, size: int, cap: int, *, inflated: bool = False, member: bool = False
+) -> UnsafeInputError:
     what = "inflates to more than" if inflated else "is"
+    name, one = (
+        ("MAX_MEMBER_BYTES", "archive member") if member else ("MAX_FILE_BYTES", "activity file")
+    )
     return UnsafeInputError(
         source,
-        f"{what} {size:,} bytes, over the cap of {cap:,} bytes for one activity file "
-        "(stridekit.io.safety.MAX_FILE_BYTES)",
+        f"{what} {size:,} bytes, over the cap of {cap:,} bytes for one {one} "
+        f"(stridekit.io.safety.{name})",
         fix="split the file, or read it with a larger max_bytes if you trust it",
     )
 
@@ -284,6 +310,51 @@ def _prolog_end(data: bytes) -> int:
         pos += 1
 
 
+def check_csv(data: bytes, source: str | os.PathLike[str]) -> None:
+    """Refuse a CSV whose header has too many columns or which has a line too long to parse.
+
+    Parameters
+    ----------
+    data
+        The CSV's bytes.
+    source
+        Where they came from, for messages.
+
+    Raises
+    ------
+    UnsafeInputError
+        When the header has more than :data:`MAX_CSV_COLUMNS` columns or a line is longer
+        than :data:`MAX_CSV_LINE_BYTES`.
+    """
+    src = str(source)
+    end = data.find(b"\n")
+    header = data if end < 0 else data[:end]
+    columns = header.count(b",") + 1
+    if columns > MAX_CSV_COLUMNS:
+        raise UnsafeInputError(
+            src,
+            f"has {columns:,} columns in its header, over the cap of {MAX_CSV_COLUMNS:,} "
+            "(stridekit.io.safety.MAX_CSV_COLUMNS)",
+            line=1,
+            fix="this is not a training log's CSV; check that the right file was given",
+        )
+    pos, line, n = 0, 1, len(data)
+    while pos < n:
+        end = data.find(b"\n", pos)
+        if end < 0:
+            end = n
+        if end - pos > MAX_CSV_LINE_BYTES:
+            raise UnsafeInputError(
+                src,
+                f"has a line of {end - pos:,} bytes, over the cap of {MAX_CSV_LINE_BYTES:,} "
+                "bytes for one line (stridekit.io.safety.MAX_CSV_LINE_BYTES)",
+                line=line,
+                fix="this is not a training log's CSV; check that the right file was given",
+            )
+        pos = end + 1
+        line += 1
+
+
 def check_zip(archive: zipfile.ZipFile, source: str | os.PathLike[str]) -> list[zipfile.ZipInfo]:
     """The members of ``archive`` that are files, after checking it against the caps.
 
@@ -332,8 +403,8 @@ def check_zip(archive: zipfile.ZipFile, source: str | os.PathLike[str]) -> list[
                 f"has a member named {name!r} that would escape the folder it is unpacked to",
                 fix="the archive is broken or hostile; export it again",
             )
-        if info.is_dir():
-            continue
+        if not name or info.is_dir():
+            continue  # (an empty name, which zipfile would call neither, is no file)
         _check_member(src, info)
         total += info.file_size
         if total > MAX_TOTAL_INFLATED:
@@ -350,7 +421,7 @@ def check_zip(archive: zipfile.ZipFile, source: str | os.PathLike[str]) -> list[
 def _check_member(src: str, info: zipfile.ZipInfo) -> None:
     where = f"{src}!{info.filename}"
     if info.file_size > MAX_MEMBER_BYTES:
-        raise _too_big(where, info.file_size, MAX_MEMBER_BYTES, inflated=True)
+        raise _too_big(where, info.file_size, MAX_MEMBER_BYTES, inflated=True, member=True)
     if info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
         raise UnsafeInputError(
             where,
@@ -358,6 +429,33 @@ def _check_member(src: str, info: zipfile.ZipInfo) -> None:
             f"{MAX_RATIO}:1 (stridekit.io.safety.MAX_RATIO)",
             fix="this looks like a decompression bomb; unpack the archive yourself if genuine",
         )
+
+
+def open_zip(
+    file: str | os.PathLike[str] | BinaryIO, source: str | os.PathLike[str]
+) -> zipfile.ZipFile:
+    """Open a zip archive, every failure of :mod:`zipfile` turned into a clear error.
+
+    Parameters
+    ----------
+    file
+        The archive's path, or a binary file object holding it.
+    source
+        The archive's name, for messages.
+
+    Raises
+    ------
+    LogFormatError
+        When the archive cannot be opened (not a zip, damaged, or built to break readers).
+    """
+    try:
+        return zipfile.ZipFile(file)
+    except ZIP_ERRORS as exc:
+        raise LogFormatError(
+            str(source),
+            f"cannot be read as a zip archive ({exc})",
+            fix="the archive is damaged or not a zip; download or export it again",
+        ) from None
 
 
 def read_member(
@@ -384,7 +482,7 @@ def read_member(
             while chunk := fh.read(_OUT_CHUNK):
                 total += len(chunk)
                 if total > MAX_MEMBER_BYTES:
-                    raise _too_big(where, total, MAX_MEMBER_BYTES, inflated=True)
+                    raise _too_big(where, total, MAX_MEMBER_BYTES, inflated=True, member=True)
                 if total > _RATIO_FLOOR and total > MAX_RATIO * max(info.compress_size, 1):
                     raise UnsafeInputError(
                         where,
@@ -393,8 +491,10 @@ def read_member(
                         fix="this looks like a decompression bomb",
                     )
                 out.append(chunk)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise LogFormatError(where, f"is corrupt ({exc})", fix="export it again") from None
+    except ZIP_ERRORS as exc:
+        raise LogFormatError(
+            where, f"is corrupt or cannot be unpacked ({exc})", fix="export it again"
+        ) from None
     data = b"".join(out)
     if data.startswith(GZIP_MAGIC):
         return gunzip_bytes(data, where, max_bytes=MAX_MEMBER_BYTES)
@@ -403,14 +503,19 @@ def read_member(
 
 __all__ = [
     "GZIP_MAGIC",
+    "MAX_CSV_COLUMNS",
+    "MAX_CSV_LINE_BYTES",
     "MAX_FILE_BYTES",
     "MAX_MEMBERS",
     "MAX_MEMBER_BYTES",
     "MAX_RATIO",
     "MAX_TOTAL_INFLATED",
     "MAX_XML_DEPTH",
+    "ZIP_ERRORS",
+    "check_csv",
     "check_zip",
     "gunzip_bytes",
+    "open_zip",
     "parse_xml",
     "read_bytes",
     "read_member",

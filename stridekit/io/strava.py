@@ -201,7 +201,7 @@ def is_strava_export(path: str | Path) -> bool:
             return False
         with zipfile.ZipFile(p) as zf:
             return _csv_member_name(zf.namelist()) is not None
-    except (OSError, zipfile.BadZipFile):
+    except safety.ZIP_ERRORS:  # OSError included
         return False
 
 
@@ -249,7 +249,7 @@ def read_strava_export(
         raise StridekitError(f"{root}: no such file or folder; check the path")
     try:
         archive = zipfile.ZipFile(root)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except safety.ZIP_ERRORS as exc:  # OSError included
         raise LogFormatError(
             root,
             f"is neither a folder nor a zip archive ({exc})",
@@ -889,6 +889,7 @@ _RECORD_COLUMNS: Final = (
 
 
 def _csv_rows(data: bytes, source: str) -> list[list[str]]:
+    safety.check_csv(data, source)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
