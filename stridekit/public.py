@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import html
 import re
+import subprocess
 from collections.abc import Collection, Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Final
 
 import tornado.web
-from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 from jupyter_server.services.kernels.handlers import KernelHandler
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
@@ -121,6 +122,17 @@ class PublicKernelManager(AsyncMappingKernelManager):
         finally:
             self._reserved.discard(kernel_id)
 
+    async def shutdown_kernel(  # type: ignore[override]  # Jupyter's own is async too
+        self, kernel_id: str, now: bool = False, restart: bool = False
+    ) -> None:
+        """Shut a kernel down, then delete the upload folders of kernels that have ended.
+
+        A kernel deletes its own folder as it exits, but not when it is killed (it did not
+        exit within Jupyter's wait, or ran out of memory): the server does it then.
+        """
+        await super().shutdown_kernel(kernel_id, now=now, restart=restart)
+        remove_upload_folders(self.log)
+
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
         """Jupyter's cull, and first: shut down an idle kernel that no page is connected to."""
         kernel = self._kernels.get(kernel_id)
@@ -141,9 +153,44 @@ class PublicKernelManager(AsyncMappingKernelManager):
                     kernel_id,
                     idle.total_seconds(),
                 )
-                await ensure_async(self.shutdown_kernel(kernel_id))
+                await self.shutdown_kernel(kernel_id)
                 return
         await super().cull_kernel_if_idle(kernel_id)
+
+
+def remove_upload_folders(log: Any = None) -> list[Path]:
+    """Delete the upload folders of the kernels that have ended (see
+    :func:`stridekit.dashboard.upload.remove_stale`); never raises."""
+    from stridekit.dashboard.upload import remove_stale
+
+    try:
+        removed = remove_stale()
+    except OSError:
+        if log is not None:
+            log.warning("Could not delete the upload folders of ended kernels", exc_info=True)
+        return []
+    if removed and log is not None:
+        log.info("Deleted %d upload folder(s) of ended kernels", len(removed))
+    return removed
+
+
+def end_kernels(manager: Any, log: Any = None) -> None:
+    """Kill every kernel of ``manager`` and delete their upload folders: the server stops.
+
+    Voila leaves its kernels to notice on their own that the server has gone, and a kernel
+    that goes that way cannot delete its folder.
+    """
+    for kernel in list(getattr(manager, "_kernels", {}).values()):
+        process = getattr(getattr(kernel, "provisioner", None), "process", None)
+        if process is None or process.poll() is not None:
+            continue
+        try:
+            process.kill()
+            process.wait(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            if log is not None:
+                log.warning("Could not stop kernel process %s", process.pid, exc_info=True)
+    remove_upload_folders(log)
 
 
 # -- the websocket -------------------------------------------------------------------------

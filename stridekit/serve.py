@@ -169,6 +169,12 @@ def run_voila(
             settings: dict[str, Any] = super().init_settings()
             return settings
 
+        def stop(self) -> None:
+            from stridekit.public import end_kernels
+
+            end_kernels(self.kernel_manager, self.log)  # and the upload folders they leave
+            super().stop()
+
         def init_handlers(self) -> list[Any]:
             plotly_js = (
                 url_path_join(self.server_url, r"/voila/static/(plotly\.min\.js)"),
