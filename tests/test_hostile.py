@@ -437,8 +437,8 @@ def test_too_many_distinct_layouts_are_refused(tmp_path: Path) -> None:
     hostile.parent.mkdir()
     hostile.write_bytes(_fit(body))
     refused(lambda: parse_fit(hostile.read_bytes(), source=str(hostile)), "MAX_LAYOUTS", hostile)
-    folder_keeps_the_good(tmp_path, hostile, "MAX_DEFINITIONS")
-    assert "MAX_DEFINITIONS" in inspect_json(hostile)["error"]
+    folder_keeps_the_good(tmp_path, hostile, "MAX_LAYOUTS")
+    assert "MAX_LAYOUTS" in inspect_json(hostile)["error"]
 
 
 def test_definitions_are_held_compactly_and_capped(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -269,3 +269,33 @@ def test_zip_bomb_member_is_refused() -> None:
     assert "export.zip!bomb.tcx" in str(err.value)
     with pytest.raises(UnsafeInputError):
         read_member(zf, zf.infolist()[0], "export.zip")
+
+
+# ---------------------------------------------------------------------------------- csv
+
+
+def test_csv_caps_are_the_documented_ones() -> None:
+    assert safety.MAX_CSV_COLUMNS == 10_000
+    assert safety.MAX_CSV_LINE_BYTES == safety.MB
+    at_cap = b",".join([b"c"] * safety.MAX_CSV_COLUMNS) + b"\n1\n"
+    safety.check_csv(at_cap, "ok.csv")
+    with pytest.raises(UnsafeInputError, match="MAX_CSV_COLUMNS") as err:
+        safety.check_csv(b"c," + at_cap, "wide.csv")
+    assert err.value.line == 1
+    assert "wide.csv" in str(err.value)
+    long_line = b"a,b\n1,2\n" + b"x" * (safety.MB + 1) + b"\n3,4\n"
+    with pytest.raises(UnsafeInputError, match="MAX_CSV_LINE_BYTES") as err:
+        safety.check_csv(long_line, "long.csv")
+    assert err.value.line == 3
+    safety.check_csv(b"x" * safety.MB, "one-line.csv")  # at the cap, no newline
+
+
+def test_open_zip_turns_every_zipfile_failure_into_a_format_error(tmp_path: Path) -> None:
+    path = tmp_path / "not.zip"
+    path.write_bytes(b"PK\x05\x06" + bytes(18))  # an end record alone, claiming nothing
+    safety.open_zip(path, path).close()
+    for data in (b"not a zip", b"PK\x05\x06" + b"\xff" * 18):
+        path.write_bytes(data)
+        with pytest.raises(LogFormatError, match="cannot be read as a zip") as err:
+            safety.open_zip(path, path)
+        assert str(path) in str(err.value)

@@ -422,8 +422,8 @@ def _scan(data: bytes, source: str) -> _Scan:
         trouble = _scan_messages(
             data, begin, end, starts, (def_at, def_local, def_lid), registry, layouts
         )
-        if trouble == _TOO_MANY_DEFINITIONS:
-            raise _too_many(source, definitions=True)
+        if trouble in (_TOO_MANY_DEFINITIONS, _TOO_MANY_LAYOUTS):
+            raise _too_many(source, trouble)
         if trouble:
             problems.append(f"{what}: {trouble}; the rest of it was not read")
     if trailing:
@@ -553,7 +553,9 @@ def _scan_messages(
         if current[local] == lid:
             continue  # defined again as it was
         current[local] = lid
-        if len(def_at) >= MAX_DEFINITIONS or len(layouts) > MAX_LAYOUTS:
+        if len(layouts) > MAX_LAYOUTS:
+            return _TOO_MANY_LAYOUTS
+        if len(def_at) >= MAX_DEFINITIONS:
             return _TOO_MANY_DEFINITIONS
         def_at.append(len(starts))
         def_local.append(local)
@@ -575,15 +577,22 @@ def _layout(global_num: int, big: bool, specs: bytes, dev_size: int) -> _Layout:
 
 
 _TOO_MANY_DEFINITIONS: Final = "too many definitions"
+_TOO_MANY_LAYOUTS: Final = "too many layouts"
 
 
-def _too_many(source: str, *, definitions: bool = False) -> UnsafeInputError:
-    if definitions:
+def _too_many(source: str, what: str | None = None) -> UnsafeInputError:
+    if what == _TOO_MANY_DEFINITIONS:
         return UnsafeInputError(
             source,
             f"holds more than {MAX_DEFINITIONS:,} definition messages that change a message "
-            f"layout, or more than {MAX_LAYOUTS:,} distinct layouts: the caps for one "
-            "activity file (stridekit.io.fit.MAX_DEFINITIONS, MAX_LAYOUTS)",
+            "layout, the cap for one activity file (stridekit.io.fit.MAX_DEFINITIONS)",
+            fix="no watch writes this many; the file is broken or hostile",
+        )
+    if what == _TOO_MANY_LAYOUTS:
+        return UnsafeInputError(
+            source,
+            f"defines more than {MAX_LAYOUTS:,} distinct message layouts, the cap for one "
+            "activity file (stridekit.io.fit.MAX_LAYOUTS)",
             fix="no watch writes this many; the file is broken or hostile",
         )
     return UnsafeInputError(
