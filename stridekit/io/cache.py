@@ -19,6 +19,12 @@ Entries live in the user cache directory (``STRIDEKIT_CACHE_DIR`` overrides it),
 Every entry is written under a temporary name and renamed into place, so a reader never
 sees half an entry; an entry that cannot be read is deleted and rebuilt. A cache that cannot
 be written (read-only or full disk) is skipped: results are the same, only slower.
+
+Reading an entry marks it used (its modification time). :func:`prune` deletes what will not
+be read again: entries of another cache format, per-file entries written by other readers
+(another version of their code), entries unused for :data:`PRUNE_AFTER_DAYS` days, and
+temporary files abandoned by a process that stopped half-way. :func:`stridekit.load_log`
+runs it at most once a day (:func:`prune_if_due`), after an import that parsed files.
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ import base64
 import contextlib
 import hashlib
 import json
+import math
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -132,6 +140,8 @@ def file_digests(files: Sequence[Path], *, remember: bool = True) -> dict[Path, 
             fresh[str(f)] = [*signature, out[f]]
     if fresh != memo:
         _write_atomic(memo_path, json.dumps(fresh).encode())
+    else:
+        _touch(memo_path)  # used: not for prune()
     return out
 
 
@@ -162,6 +172,7 @@ def load(key: str) -> TrainingLog | None:
     except Exception:  # any damage to an entry means: rebuild it
         shutil.rmtree(entry, ignore_errors=True)
         return None
+    _touch(entry)
     log.fingerprint = key
     return log
 
@@ -361,18 +372,33 @@ def load_file(key: str, source: str, root: Path | None = None) -> ParsedFile | N
         return None
     finally:
         pf.close()
+    _touch(path)
     old = meta["source"]
     if old != source:
         parsed = _moved(parsed, old, source)
     return parsed
 
 
-def store_file(key: str, parsed: ParsedFile, root: Path | None = None) -> None:
+def store_file(
+    key: str, parsed: ParsedFile, root: Path | None = None, *, readers: str | None = None
+) -> None:
     """Write ``parsed`` under ``key`` atomically; skipped when the cache cannot be written.
 
     The entry is one Parquet file: the samples are its rows; the sessions, laps and sets (a
     few rows each) are Arrow IPC streams in its key-value metadata, with the format, the
     report entry and the source as JSON.
+
+    Parameters
+    ----------
+    key
+        The entry's key.
+    parsed
+        What the file gave.
+    root
+        The cache folder (:func:`cache_root` when ``None``).
+    readers
+        The version of the readers that parsed it, kept in the entry so that :func:`prune`
+        can tell the entries no reader of this version will ask for again.
     """
     path = file_entry_path(key, root)
     entry = parsed.entry
@@ -384,6 +410,7 @@ def store_file(key: str, parsed: ParsedFile, root: Path | None = None) -> None:
         "entry": None if entry is None else entry.__dict__,
         "small": small,
         "samples": samples is not None,
+        "readers": readers,
     }
     metadata = {_META: json.dumps(meta).encode()}
     metadata.update({name.encode(): _to_ipc(parsed.tables[name]) for name in small})
@@ -444,6 +471,204 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
+def _touch(path: Path) -> None:
+    """Mark an entry used now (its modification time), for :func:`prune`."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+# -- pruning -------------------------------------------------------------------------------
+
+PRUNE_AFTER_DAYS: Final = 60.0
+"""An entry not read for this long is deleted by :func:`prune` [days]."""
+
+PRUNE_EVERY_S: Final = 24 * 3600.0
+""":func:`prune_if_due` prunes at most this often [s]."""
+
+TEMP_GRACE_S: Final = 15 * 60.0
+"""A temporary file (an entry being written) younger than this is never deleted [s]: the
+process writing it may still be at work. Older ones were left by a process that stopped."""
+
+_PRUNED_AT: Final = "last-prune"
+
+
+@dataclass
+class Pruned:
+    """What :func:`prune` deleted.
+
+    Attributes
+    ----------
+    removed
+        The entries and temporary files deleted.
+    freed
+        Their size [bytes].
+    """
+
+    removed: list[Path] = field(default_factory=list)
+    freed: int = 0
+
+
+def prune(
+    *,
+    max_age_days: float = PRUNE_AFTER_DAYS,
+    readers: str | None = None,
+    base: Path | None = None,
+    now: float | None = None,
+) -> Pruned:
+    """Delete the cache's stale entries; safe while other processes load and store.
+
+    Deleted: every entry of another cache format (``v<N>/`` other than this one's); per-file
+    entries written by readers other than ``readers``; entries of every kind not read for
+    ``max_age_days``; temporary files older than :data:`TEMP_GRACE_S`. Never deleted: a
+    temporary file younger than that (another process may be writing it), and anything
+    outside the cache's own folders.
+
+    Another process loading an entry while it is deleted reads it whole (an open file stays
+    readable) or finds it missing and parses the file again: it never sees half an entry. A
+    whole-log folder is renamed away before it is deleted, for the same reason.
+
+    Parameters
+    ----------
+    max_age_days
+        Entries not read for this long are stale [days].
+    readers
+        The current readers' version (:func:`stridekit.io.loader.readers_version`); ``None``
+        keeps per-file entries of any version (they still age out).
+    base
+        The cache folder (:func:`cache_dir` when ``None``).
+    now
+        The time to judge ages against [s since the epoch]; now when ``None``.
+
+    Returns
+    -------
+    Pruned
+        What was deleted.
+    """
+    base = base or cache_dir()
+    now = time.time() if now is None else now
+    cutoff = now - max_age_days * 86400.0
+    out = Pruned()
+    current = cache_root(base)
+    try:
+        formats = [d for d in base.iterdir() if d.is_dir() and re.fullmatch(r"v\d+", d.name)]
+    except OSError:
+        return out
+    for folder in formats:
+        stale_before = cutoff if folder == current else math.inf  # another format: all stale
+        for kind in ("files", "results", "stat"):
+            for path in _walk(folder / kind):
+                if path.name.startswith("."):
+                    if _older(path, now - TEMP_GRACE_S):
+                        _delete(path, out)
+                elif _older(path, stale_before) or (
+                    kind == "files" and folder == current and _other_readers(path, readers)
+                ):
+                    _delete(path, out)
+        logs = folder / "logs"
+        for entry in _children(logs):
+            if entry.name.startswith("."):
+                if _older(entry, now - TEMP_GRACE_S, deep=True):
+                    _delete_tree(entry, out)
+            elif _older(entry, stale_before):
+                _delete_tree(entry, out)
+        for pointer in _children(folder / "owners"):
+            if pointer.name.startswith("."):
+                if _older(pointer, now - TEMP_GRACE_S):
+                    _delete(pointer, out)
+                continue
+            with contextlib.suppress(OSError):
+                if not (logs / pointer.read_text(encoding="ascii").strip()).is_dir():
+                    _delete(pointer, out)
+    return out
+
+
+def prune_if_due(*, readers: str | None = None, base: Path | None = None) -> Pruned | None:
+    """:func:`prune`, when the last one is :data:`PRUNE_EVERY_S` ago; ``None`` when not due.
+
+    A cache's first use only starts the clock: a fresh cache has nothing stale.
+    """
+    marker = cache_root(base) / _PRUNED_AT
+    try:
+        last = marker.stat().st_mtime
+    except FileNotFoundError:
+        last = None
+    except OSError:
+        return None
+    if last is not None and time.time() - last < PRUNE_EVERY_S:
+        return None
+    _write_atomic(marker, b"")  # first, so that processes starting now do not prune too
+    if last is None:
+        return None
+    return prune(readers=readers, base=base)
+
+
+def _walk(folder: Path) -> list[Path]:
+    """The files under ``folder`` (two levels: ``files/<k[:2]>/<key>.parquet``)."""
+    out: list[Path] = []
+    for child in _children(folder):
+        if child.is_dir():
+            out += [p for p in _children(child) if p.is_file()]
+        elif child.is_file():
+            out.append(child)
+    return out
+
+
+def _children(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError:
+        return []
+
+
+def _older(path: Path, than: float, *, deep: bool = False) -> bool:
+    """Whether ``path`` was last changed (or used) before ``than``; ``deep``: a folder being
+    written, judged by the newest of its files too. ``False`` when it is gone."""
+    try:
+        latest = path.stat().st_mtime
+        if deep and path.is_dir():
+            for child in path.iterdir():
+                latest = max(latest, child.stat().st_mtime)
+    except OSError:
+        return False
+    return latest < than
+
+
+def _other_readers(path: Path, readers: str | None) -> bool:
+    """Whether a per-file entry was written by readers other than ``readers`` (entries that
+    do not say are judged by age alone)."""
+    if readers is None:
+        return False
+    try:
+        meta = json.loads(pq.read_schema(path).metadata[_META])
+    except Exception:  # unreadable: load_file will rebuild it; age decides here
+        return False
+    written = meta.get("readers")
+    return written is not None and written != readers
+
+
+def _delete(path: Path, out: Pruned) -> None:
+    try:
+        size = path.stat().st_size
+        path.unlink()
+    except OSError:
+        return
+    out.removed.append(path)
+    out.freed += size
+
+
+def _delete_tree(path: Path, out: Pruned) -> None:
+    # renamed away first: a reader sees the whole entry or none of it
+    away = path.with_name(f".{path.name}-pruned-{os.getpid()}")
+    try:
+        size = sum(p.stat().st_size for p in path.iterdir() if p.is_file())
+        os.replace(path, away)
+    except OSError:
+        return
+    shutil.rmtree(away, ignore_errors=True)
+    out.removed.append(path)
+    out.freed += size
+
+
 # -- analysis results ----------------------------------------------------------------------
 
 
@@ -491,9 +716,12 @@ def cached_frame(
     path = cache_root() / "results" / f"{key}.parquet"
     if path.is_file():
         try:
-            return pd.read_parquet(path)
+            frame = pd.read_parquet(path)
         except Exception:  # damaged: rebuild it
             _remove(path)
+        else:
+            _touch(path)
+            return frame
     frame = compute()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -214,6 +214,7 @@ def load_log(
     log.fingerprint = key
     if use_cache:
         cache.store(key, log, owner=f"{root.absolute()}|{zone}")
+        cache.prune_if_due(readers=readers_version())  # once a day, after parsing
     return log
 
 
@@ -329,7 +330,7 @@ def read_file_job(job: FileJob, *, keep_log: bool = False) -> ParsedFile:
             return hit
     parsed = _parse_job(job, data)
     if root is not None and key is not None:
-        cache.store_file(key, parsed, root)
+        cache.store_file(key, parsed, root, readers=readers_version())
     if not keep_log:
         parsed.log = None
     return parsed
