@@ -68,7 +68,10 @@ def sniff_csv(data: bytes) -> CsvKind | None:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
-    return csv_kind(next(csv.reader([text]), []))
+    try:
+        return csv_kind(next(csv.reader([text]), []))
+    except csv.Error:  # a lone carriage return in the first line (found by fuzzing)
+        return None
 
 
 def read_csv_log(path: str | Path, *, tz: TzLike = None) -> TrainingLog:
@@ -350,4 +353,6 @@ def _number(value: str) -> float:
 def _count(value: str) -> int:
     if not re.fullmatch(r"\d+", value):
         raise ValueError("is not a whole number")
+    if len(value) > 9:  # no set has a billion reps (found by fuzzing: overflowed Int64)
+        raise ValueError("is too large to be a count")
     return int(value)
