@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import nbformat
 import pytest
-from conftest import SAMPLE
+from conftest import ROOT, SAMPLE
 from serving import CHART, Server, chart_data, free_port, launch, serve, wait_for_charts, watch
 
 from stridekit.public import BUSY, FAILED_PART
@@ -273,6 +273,8 @@ def test_a_page_has_no_source_and_ignores_template_and_theme_switches(public: Se
         for leak in ("overview.app(", "from stridekit", "import ", "Traceback"):
             assert leak not in page.body
         assert '"model_id"' in page.body, "the app's widget is on the page"
+        assert str(ROOT) not in page.body, "no path of the server's files"
+        assert str(public.log_path.parent) not in page.body, "nor of its temporary folder"
     finally:
         close_page(public, page)
 

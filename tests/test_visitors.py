@@ -232,6 +232,8 @@ def test_twenty_visitors_at_once_are_all_served(site: Site) -> None:
         weeks = {x for trace in charts[0]["data"] for x in trace.get("x", [])}
         assert len(weeks) >= 20, "the sample's weeks"
         assert not [f for f in seen.frames if b"Traceback" in f]
+        shown = seen.page + json.dumps(seen.states)
+        assert str(ROOT) not in shown and str(site.tmp) not in shown, "no path of the server"
 
     running = kernels(site.server)
     assert VISITORS <= len(running) <= PUBLIC_MAX_KERNELS
