@@ -56,7 +56,7 @@ TARGETS = {"first_chart_ratio_max": 1.3, "control_change_ms_max": 150}
 DASHBOARDS = ("overview", "speed_vs_distance", "intervals", "strength", "habits_and_load")
 
 CONTROLS: dict[str, tuple[str, ...]] = {
-    "overview": ("from", "units"),
+    "overview": ("from",),  # its chart is in hours: units change only its headline
     "speed_vs_distance": ("from", "units", "speed"),
     "intervals": ("from", "units"),
     "strength": ("from", "units", "strength"),
@@ -108,7 +108,8 @@ async ([control, i]) => {
   if (control === 'from') {
     const input = [...document.querySelectorAll('.widget-datepicker')]
         .find((w) => w.textContent.includes('From')).querySelector('input[type=date]');
-    const day = new Date(input.min + 'T00:00:00Z');
+    if (!window.__fromBase) window.__fromBase = input.min || input.value;  // the log's start
+    const day = new Date(window.__fromBase + 'T00:00:00Z');
     day.setUTCDate(day.getUTCDate() + 7 * (i + 1));  // a new date each time: nothing cached
     const value = day.toISOString().slice(0, 10);
     act = () => { input.value = value; input.dispatchEvent(new Event('change', {bubbles: true})); };

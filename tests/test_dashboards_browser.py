@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import plotly.io as pio
 import pytest
 from conftest import ROOT
 from serving import (
@@ -98,3 +99,26 @@ def test_many_page_loads_all_draw(browser: Any, server: Server) -> None:
         drawn += 1
         page.context.close()
     assert drawn == loads
+
+
+CHART_COUNTS = {"overview": 1, "speed_vs_distance": 3, "intervals": 4, "habits_and_load": 5}
+
+
+@pytest.mark.parametrize("name", list(CHART_COUNTS))  # strength: its own module checks it
+def test_a_dark_link_draws_every_chart_with_the_dark_template(
+    browser: Any, server: Server, name: str
+) -> None:
+    page, seen = open_page(
+        browser,
+        f"{server.url}/voila/render/{name}.ipynb?theme=dark",
+        charts=CHART_COUNTS[name],
+    )
+    drawn = page.evaluate(
+        "[...document.querySelectorAll('.js-plotly-plot')].map(g => [g._fullLayout.paper_bgcolor,"
+        " g.layout.template.layout.paper_bgcolor, g._fullLayout.font.color])"
+    )
+    assert len(drawn) == CHART_COUNTS[name]
+    dark = pio.templates["plotly_dark"].layout.font.color
+    assert drawn == [["#111111", "#111111", dark]] * CHART_COUNTS[name]
+    assert not seen.errors, seen.errors
+    page.context.close()
