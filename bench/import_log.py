@@ -8,8 +8,9 @@ committed) and reused.
 Each measurement runs in a fresh Python process calling the public
 ``stridekit.load_log(export, use_cache=True)``:
 
-- cold: with an empty ``STRIDEKIT_CACHE_DIR``;
-- warm: again on the cache the cold run filled (median of three processes).
+- cold: with an empty ``STRIDEKIT_CACHE_DIR`` (median of three processes, each with its own
+  empty cache);
+- warm: again on the cache the last cold run filled (median of three processes).
 
 A process reports its wall time for the call and ``resource.getrusage`` of itself; the
 bench polls the whole process tree meanwhile (psutil, every 50 ms), since the pool's workers
@@ -61,6 +62,7 @@ print(json.dumps({
     "import_s": t1 - t0,
     "load_s": t2 - t1,
     "cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
+    "main_cpu_s": me.ru_utime + me.ru_stime,
     "children_cpu_s": kids.ru_utime + kids.ru_stime,
     "rss_self_mb": me.ru_maxrss / 1024,
     "rss_child_mb": kids.ru_maxrss / 1024,
@@ -204,14 +206,18 @@ def _csv_rows(export: Path) -> int:
     return len(list(csv.reader(io.StringIO(text)))) - 1
 
 
-def run(warm_repeats: int = 3) -> dict[str, Any]:
+def run(cold_repeats: int = 3, warm_repeats: int = 3) -> dict[str, Any]:
     """Generate the export if needed, then measure cold, warm and the peer."""
     export = ensure_export()
     load_before = list(os.getloadavg())  # the machine is shared: say how busy it was
-    with tempfile.TemporaryDirectory(prefix="stridekit-bench-cache-") as tmp:
-        cache = Path(tmp)
-        cold = measure(export, cache)
-        warm = [measure(export, cache) for _ in range(warm_repeats)]
+    colds: list[dict[str, Any]] = []
+    for _ in range(cold_repeats):
+        with tempfile.TemporaryDirectory(prefix="stridekit-bench-cache-") as tmp:
+            cache = Path(tmp)
+            colds.append(measure(export, cache))
+            if len(colds) == cold_repeats:
+                warm = [measure(export, cache) for _ in range(warm_repeats)]
+    cold = sorted(colds, key=lambda c: c["load_s"])[len(colds) // 2]  # the median run
     warm_s = statistics.median(w["load_s"] for w in warm)
     peer = fitdecode_peer(export)
     peer_s = cold["records"] / peer["records_per_s"]
@@ -226,6 +232,7 @@ def run(warm_repeats: int = 3) -> dict[str, Any]:
         "load_average_before": load_before,
         "load_average_after": list(os.getloadavg()),
         "cold": cold,
+        "colds": colds,
         "warm": warm,
         "warm_median_s": warm_s,
         "fitdecode": {
@@ -239,7 +246,8 @@ def run(warm_repeats: int = 3) -> dict[str, Any]:
         "met": {
             "cold_s": cold["load_s"] < TARGETS["cold_s"],
             "warm_s": warm_s < TARGETS["warm_s"],
-            "peak_mb": max(cold["peak_mb"], *(w["peak_mb"] for w in warm)) < TARGETS["peak_mb"],
+            "peak_mb": max(*(c["peak_mb"] for c in colds), *(w["peak_mb"] for w in warm))
+            < TARGETS["peak_mb"],
         },
     }
     _print(result)
@@ -248,19 +256,35 @@ def run(warm_repeats: int = 3) -> dict[str, Any]:
 
 def _print(r: dict[str, Any]) -> None:
     cold, warm, peer, met = r["cold"], r["warm"], r["fitdecode"], r["met"]
-    peak = max(cold["peak_mb"], *(w["peak_mb"] for w in warm))
-    pss = max(cold["peak_pss_mb"], *(w["peak_pss_mb"] for w in warm))
+    runs = [*r["colds"], *warm]
+    peak = max(x["peak_mb"] for x in runs)
+    pss = max(x["peak_pss_mb"] for x in runs)
+    colds = " / ".join(f"{c['load_s']:.2f}" for c in r["colds"])
+    warms = " / ".join(f"{w['load_s']:.2f}" for w in warm)
     t = TARGETS
     sessions = f"{cold['sessions']:,} ({r['export']['activities_csv_rows']:,})"
     rows: list[tuple[str, str, str, bool | None]] = [
         ("records", f"{cold['records']:,}", "", None),
         ("sessions (csv rows)", sessions, "", None),
-        ("cold load_log", f"{cold['load_s']:.2f} s", f"< {t['cold_s']:.0f} s", met["cold_s"]),
+        (
+            "cold load_log (median)",
+            f"{cold['load_s']:.2f} s",
+            f"< {t['cold_s']:.0f} s",
+            met["cold_s"],
+        ),
+        ("  every cold run", f"{colds} s", "", None),
         ("  cores used (tree CPU/wall)", f"{cold['cores_used']:.2f} of {r['cpu_count']}", "", None),
         ("  records/s", f"{cold['records'] / cold['load_s']:,.0f}", "", None),
         ("  CPU, whole tree", f"{cold['tree_cpu_s']:.1f} s", "", None),
+        ("  CPU, main process", f"{cold['main_cpu_s']:.1f} s", "", None),
         ("  idle-machine estimate", f"{cold['idle_estimate_s']:.1f} s", "", None),
-        ("warm load_log", f"{r['warm_median_s']:.3f} s", f"< {t['warm_s']:.0f} s", met["warm_s"]),
+        (
+            "warm load_log (median)",
+            f"{r['warm_median_s']:.3f} s",
+            f"< {t['warm_s']:.0f} s",
+            met["warm_s"],
+        ),
+        ("  every warm run", f"{warms} s", "", None),
         (
             "  CPU, whole tree",
             f"{statistics.median(w['tree_cpu_s'] for w in warm):.2f} s",
@@ -274,6 +298,7 @@ def _print(r: dict[str, Any]) -> None:
         ("  fitdecode / cold, CPU", f"{peer['speedup_cold_cpu']:.0f}x", "", None),
     ]
     rows.append(("load average before", f"{r['load_average_before'][0]:.1f}", "", None))
+    rows.append(("load average after", f"{r['load_average_after'][0]:.1f}", "", None))
     width = max(len(row[0]) for row in rows)
     for name, value, target, ok in rows:
         mark = "" if ok is None else ("ok" if ok else "MISSED")
