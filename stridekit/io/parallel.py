@@ -69,6 +69,22 @@ def _context() -> mp.context.BaseContext:
     return mp.get_context("spawn")
 
 
+def prestart(workers: int) -> None:
+    """Start the pool's ``forkserver`` now, when a pool of ``workers`` will be wanted soon.
+
+    The server imports :data:`PRELOAD` (about a second) while this process goes on with what
+    comes before the pool (an export's ``activities.csv``, say), instead of after. Nothing
+    happens for ``workers`` of 1 or where there is no ``forkserver``.
+    """
+    if workers <= 1 or "forkserver" not in mp.get_all_start_methods():
+        return
+    from multiprocessing import forkserver
+
+    _context()  # sets the preload list the server is started with
+    with contextlib.suppress(OSError, ValueError):
+        forkserver.ensure_running()
+
+
 def run_ordered(
     func: Callable[[T], R],
     items: Sequence[T],

@@ -330,6 +330,10 @@ class _Export:
         """The bytes of ``name`` (gunzipped), ``None`` when the export does not hold it."""
         raise NotImplementedError
 
+    def recordings(self) -> int:
+        """About how many recordings the export holds (files under ``activities/``) [count]."""
+        raise NotImplementedError
+
     def spec(self, name: str) -> tuple[str, str, str | None] | None:
         """``(source, path, member)`` of ``name``: the file on disk, or the archive and its
         member; ``None`` when the export does not hold it.
@@ -347,6 +351,13 @@ class _FolderExport(_Export):
         self.root = root
         self.where = str(root)
         self._resolved = root.resolve()
+
+    def recordings(self) -> int:
+        folder = self.root / "activities"
+        try:
+            return sum(1 for _ in folder.iterdir()) if folder.is_dir() else 0
+        except OSError:
+            return 0
 
     def csv_bytes(self) -> tuple[str, bytes]:
         path = self.root / ACTIVITIES_CSV
@@ -416,6 +427,9 @@ class _ZipExport(_Export):
 
     def locate(self, name: str) -> str:
         return f"{self.path}!{self.prefix}{name}"
+
+    def recordings(self) -> int:
+        return sum(1 for n in self.members if n.startswith(f"{self.prefix}activities/"))
 
     def read(self, name: str) -> bytes | None:
         info = self.members.get(_clean(self.prefix + name))
@@ -570,6 +584,11 @@ class _Gathered:
 
 
 def _read(export: _Export, tz: dt.tzinfo, recordings: RecordingReader | None) -> TrainingLog:
+    from stridekit.io import parallel
+
+    reader = recordings or RecordingReader(tz)
+    held = export.recordings()
+    parallel.prestart(parallel.want_pool(held, 0, reader.workers))  # while the CSV is read
     csv_source, data = export.csv_bytes()
     table = parse_activities_csv(data, source=csv_source, tz=tz)
     report = ImportReport()
@@ -584,7 +603,7 @@ def _read(export: _Export, tz: dt.tzinfo, recordings: RecordingReader | None) ->
         if isinstance(filename, str) and filename.strip():
             requests.append((number, filename.strip(), session))
     gathered = _Gathered()
-    outcomes = _read_recordings(export, requests, recordings or RecordingReader(tz), gathered)
+    outcomes = _read_recordings(export, requests, reader, gathered)
     file_entries: list[ReportEntry] = []
     joined_rows: set[int] = set()
     for (number, _, _), (joined, entry) in zip(requests, outcomes, strict=True):
