@@ -162,11 +162,9 @@ def zip_layer(data: bytes) -> None:
     from stridekit.io import safety
     from stridekit.io.loader import parse_activity
 
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, EOFError):
-        return  # refused before stridekit sees it: the loader catches exactly these
-    with archive:
+    path = scratch() / "recordings.zip"
+    path.write_bytes(data)
+    with safety.open_zip(path, path) as archive:  # as the loader opens a zip of recordings
         for info in safety.check_zip(archive, "fuzz.zip"):
             try:
                 member = safety.read_member(archive, info, "fuzz.zip")
