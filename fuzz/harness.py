@@ -204,6 +204,9 @@ def run_atheris(harness: Harness, seeds: list[bytes], args: argparse.Namespace) 
         "-rss_limit_mb=2048",
         "-timeout=300",
         "-print_final_stats=1",
+        # libFuzzer's own crash-, timeout- and slow-unit files go with the run's output,
+        # never into the working directory
+        f"-artifact_prefix={harness.out}/",
     ]
     argv.append(f"-runs={args.runs}" if args.runs else f"-max_total_time={args.seconds}")
     argv += [str(corpus), str(seed_dir)]
