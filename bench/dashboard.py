@@ -221,7 +221,7 @@ def _log(quick: bool) -> tuple[Path, Path]:
 
 
 def run(
-    loads: int = 5,
+    loads: int = 3,
     changes: int = 10,
     port: int = 8899,
     *,
