@@ -743,9 +743,33 @@ def frame(table: str, values: dict[str, Any], extra: Sequence[str] = ()) -> pd.D
             if value is not None:
                 ints[i] = np.asarray(value, dtype=np.int64)
         blocks.append((ints, layout.int_at))
+    texts = _texts_of(layout, values, n)
     for at, name, dtype in layout.others:
-        blocks.append((_column(values.get(name), dtype, n), at))
+        column = texts.get(name)
+        blocks.append((_column(values.get(name), dtype, n) if column is None else column, at))
     return create_dataframe_from_blocks(blocks, pd.RangeIndex(n), _fresh(layout.columns))
+
+
+def _texts_of(layout: _Layout, values: dict[str, Any], n: int) -> dict[str, Any]:
+    """The ``str`` columns given as lists, built by one pyarrow conversion and sliced.
+
+    A frame of few rows (a file's sessions) has several such columns; converting them one
+    by one costs a pyarrow call each, several times what a slice costs.
+    """
+    if not _ARROW_BACKED:  # pragma: no cover - pandas without pyarrow
+        return {}
+    names = [
+        name
+        for _, name, dtype in layout.others
+        if dtype == "str" and isinstance(values.get(name), list)
+    ]
+    if len(names) < 2:
+        return {}
+    joined = pa.array([v for name in names for v in values[name]], type=pa.large_string())
+    return {
+        name: _ARROW_STRINGS(joined.slice(i * n, n), dtype=_STR_DTYPE)
+        for i, name in enumerate(names)
+    }
 
 
 def _fresh(index: pd.Index) -> pd.Index:

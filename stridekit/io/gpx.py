@@ -236,6 +236,7 @@ _SEGMENT: Final = 2
 _TIME: Final = 3
 _LAT: Final = _COLUMNS.index("lat")
 _LON: Final = _COLUMNS.index("lon")
+_LAT_LON: Final = np.array([_LAT, _LON], dtype=np.int64)
 
 
 def _read_track(trk: etree._Element, code_of: dict[str, int]) -> _RawTrack:
@@ -282,24 +283,30 @@ def _points(track: _RawTrack) -> tuple[pa.Array, dict[str, np.ndarray], np.ndarr
         Each point's segment, counted from 0 within the track.
     """
     codes = _codes(track)
-    # Texts go to arrow, whose C parser reads numbers and times many times faster than Python.
-    texts = pa.array(track.texts, type=pa.string())
+    n = len(track.lat)
+    # Texts go to arrow, whose C parser reads numbers and times many times faster than
+    # Python: the element texts and then the points' lat and lon attributes in one array,
+    # so that one conversion and one filter serve them all.
+    texts = pa.array(track.texts + track.lat + track.lon, type=pa.string())
     opens = codes == _TRKPT
     rows_before = np.cumsum(opens)
-    n = int(rows_before[-1]) if len(codes) else 0
     row = rows_before - 1
     segment = np.cumsum(codes == _SEGMENT)[opens] - 1
-    times = texts_by_row(texts, (codes == _TIME) & (row >= 0), row, n)
-    # Every numeric text parsed in one call, scattered into one row per column.
-    field_of = _FIELD[codes]
-    numeric = (field_of >= 0) & (row >= 0)
     every = np.arange(n)
+    # Every numeric text (and every lat and lon) parsed in one call, scattered into one row
+    # per column; the masks cover the element texts, then the attributes.
+    field_of = _FIELD[codes]
+    numeric = np.concatenate([(field_of >= 0) & (row >= 0), np.ones(2 * n, dtype=bool)])
+    times = texts_by_row(
+        texts,
+        np.concatenate([(codes == _TIME) & (row >= 0), np.zeros(2 * n, dtype=bool)]),
+        np.concatenate([row, every, every]),
+        n,
+    )
     table = number_table(
-        pa.concat_arrays(
-            [texts.filter(pa.array(numeric)), pa.array(track.lat + track.lon, type=pa.string())]
-        ),
-        np.concatenate([field_of[numeric], np.repeat(np.array([_LAT, _LON]), n)]),
-        np.concatenate([row[numeric], every, every]),
+        texts.filter(pa.array(numeric)),
+        np.concatenate([field_of, np.repeat(_LAT_LON, n)])[numeric],
+        np.concatenate([row, every, every])[numeric],
         (len(_COLUMNS), n),
     )
     return times, dict(zip(_COLUMNS, table, strict=True)), segment
