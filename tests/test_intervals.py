@@ -12,6 +12,7 @@ import stridekit
 from stridekit import schema
 from stridekit.analysis import accuracy
 from stridekit.analysis.intervals import (
+    CHUNK_SAMPLES,
     REPEAT_COLUMNS,
     analyse_runs,
     detect_all,
@@ -348,3 +349,21 @@ def test_auto_laps_hide_repeats_the_stream_finds() -> None:
     assert set(result.laps["role"]) <= {"warmup", "steady", "cooldown"}
     assert (result.repeats["source"] == "stream").all()
     assert_found(result.repeats, planted)
+
+
+@pytest.mark.parametrize("chunk_samples", [1, 20_000, 50_000, 100_000])
+def test_results_do_not_depend_on_the_chunk_size(
+    sample_log: stridekit.TrainingLog, chunk_samples: int
+) -> None:
+    # sessions are independent: slicing the log differently must not change a single bit
+    # (the default chunk holds the whole sample log, so ``whole`` is one grid)
+    laps, samples = sample_log.laps, sample_log.samples
+    assert chunk_samples < len(samples) <= CHUNK_SAMPLES
+    whole = analyse_runs(laps, samples)
+    sliced = analyse_runs(laps, samples, chunk_samples=chunk_samples)
+    assert len(whole.phases) > 100 and len(whole.repeats) > 200
+    for name in ("repeats", "laps", "phases"):
+        expected, got = getattr(whole, name), getattr(sliced, name)
+        pd.testing.assert_frame_equal(
+            got.reset_index(drop=True), expected.reset_index(drop=True), check_exact=True
+        )

@@ -159,13 +159,17 @@ class Grid:
         Per session: whether speed (or distance) and heart rate were recorded.
     too_long
         Per session: longer than :data:`MAX_SPAN_S` (no cells: not analysed).
-    axis, sample_d, sample_hr, sample_off
-        The sorted samples: their time on a global axis (session ``k`` at
-        ``k * span + t_s``), distance (integrated from speed where none was recorded),
-        heart rate, and each session's first sample; for :meth:`distance_at` and
-        :meth:`hr_at`, so that the grid need not carry them.
-    span
-        The global axis' spacing between sessions [s].
+    sample_key, sample_d, sample_hr, sample_off
+        The samples, sorted by session and time: their session's position plus ``1j``
+        times their ``t_s`` [s] (complex numbers sort by real part, then imaginary: one
+        exact sorted key, see :attr:`sample_t`), distance (integrated from speed where none
+        was recorded) [m], heart rate [beats/min], and each session's first sample (one
+        past the last at the end); for :meth:`distance_at` and :meth:`hr_at`, so that the
+        grid need not carry them.
+
+    Every value of a session depends on that session's samples alone, never on the
+    sessions beside it on the grid nor on its place there: running sums restart at each
+    session (:func:`_sums`), so the results do not depend on how a log is sliced.
     """
 
     ids: npt.NDArray[np.object_]
@@ -178,16 +182,22 @@ class Grid:
     has_speed: BoolArray
     has_hr: BoolArray
     too_long: BoolArray
-    axis: FloatArray
+    sample_key: npt.NDArray[np.complex128]
     sample_d: FloatArray
     sample_hr: FloatArray
     sample_off: IntArray
-    span: float
+
+    @property
+    def sample_t(self) -> FloatArray:
+        """The sorted samples' ``t_s`` [s]."""
+        return self.sample_key.imag
 
     def _left(self, k: IntArray, t: FloatArray) -> tuple[IntArray, IntArray]:
         """The sample at or before ``t`` in session ``k``, and the one after it."""
         lo, hi = self.sample_off[k], np.maximum(self.sample_off[k + 1] - 1, self.sample_off[k])
-        i = np.searchsorted(self.axis, k * self.span + t, side="right") - 1
+        # (session, time) pairs compared exactly: a float axis such as ``k * span + t``
+        # would round every time differently depending on the session's position k
+        i = np.searchsorted(self.sample_key, k + 1j * t, side="right") - 1
         i = np.clip(i, lo, hi)
         return i, np.minimum(i + 1, hi)
 
@@ -196,7 +206,7 @@ class Grid:
         if len(k) == 0:
             return np.zeros(0)
         i, j = self._left(k, t)
-        ti, tj = self.axis[i] - k * self.span, self.axis[j] - k * self.span
+        ti, tj = self.sample_t[i], self.sample_t[j]
         gap = tj - ti
         frac = np.divide(t - ti, gap, out=np.zeros(len(k)), where=gap > 0)
         frac = np.clip(frac, 0.0, 1.0)
@@ -209,7 +219,7 @@ class Grid:
         k = np.maximum(self.session[flat], 0)
         t = self.t0[k] + (flat - self.first[k])
         i, _ = self._left(k, t)
-        age = t - (self.axis[i] - k * self.span)
+        age = t - self.sample_t[i]
         out = np.where((self.session[flat] >= 0) & (age <= PAUSE_GAP_S), self.sample_hr[i], np.nan)
         return out.reshape(cells.shape)
 
@@ -301,9 +311,11 @@ def build_grid(samples: pd.DataFrame) -> Grid:
     cell_session = np.repeat(codes, per_sample)
     compact = np.arange(len(cell_session), dtype=np.int64)
     index = compact + PAD * (cell_session + 1)
-    since = (np.repeat(ct - t, per_sample) + compact) - np.repeat(
-        np.cumsum(per_sample) - per_sample, per_sample
-    )  # seconds since the cell's sample [s]
+    # seconds since the cell's sample [s]: the whole cells counted exactly in integers, so
+    # that the result does not depend on where the session lies on the grid
+    since = np.repeat(ct - t, per_sample) + (
+        compact - np.repeat(np.cumsum(per_sample) - per_sample, per_sample)
+    ).astype(np.float64)
     session = np.full(total, -1, dtype=np.int64)
     session[index] = cell_session
     stopped = np.zeros(total, dtype=bool)
@@ -314,10 +326,9 @@ def build_grid(samples: pd.DataFrame) -> Grid:
     no_dist = ~np.isfinite(d)
     if no_dist.any():  # no distance recorded: integrate the speed between samples
         step = np.where(stop_gap | last, 0.0, np.nan_to_num((v + np.roll(v, -1)) / 2 * gap))
-        cum = np.cumsum(step) - step
-        cum = cum - cum[np.minimum(off[:-1], max(n - 1, 0))][codes]
+        # distance before each sample, per session: no other session's rounding in it
+        cum = _restarting_cumsum(step, off[:-1])[1:] - step
         d = np.where(no_dist, cum, d)
-    span = float(np.nanmax(t) - min(0.0, float(np.nanmin(t))) + 10.0) if n else 1.0
     return Grid(
         ids=np.asarray(uniques, dtype=object),
         first=first,
@@ -329,11 +340,10 @@ def build_grid(samples: pd.DataFrame) -> Grid:
         has_speed=has_speed & ~too_long,
         has_hr=has_hr,
         too_long=too_long,
-        axis=codes * span + t,
+        sample_key=codes + 1j * t,
         sample_d=d,
         sample_hr=hr,
         sample_off=off,
-        span=span,
     )
 
 
@@ -423,11 +433,42 @@ def _window_mean(c: FloatArray, k: IntArray, a: IntArray, b: IntArray) -> FloatA
     return np.divide(c[b] - c[a], count, out=np.full(len(a), np.nan), where=count > 0)
 
 
-def _sums(x: FloatArray) -> tuple[FloatArray, IntArray]:
+def _sums(x: FloatArray, first: IntArray | None = None) -> tuple[FloatArray, IntArray]:
+    """Running sums of the finite values of ``x`` and running counts of them, for window
+    sums ``c[b] - c[a]``.
+
+    With the sessions' ``first`` cells, the float sums restart halfway through the padding
+    before each session: one running sum over the whole grid would round each session's
+    windows according to everything before it, so that results would depend on which
+    sessions share a grid (and a log's slicing in :func:`analyse_runs`). Windows reach at
+    most ``PAD // 2`` cells outside their session. The counts are integers, exact anyway.
+    """
     ok = np.isfinite(x)
-    c = np.concatenate(([0.0], np.cumsum(np.where(ok, x, 0.0))))
+    starts = np.zeros(1, dtype=np.int64)
+    if first is not None and len(first) > 1:
+        starts = np.concatenate((starts, np.asarray(first[1:], dtype=np.int64) - PAD // 2))
+    c = _restarting_cumsum(np.where(ok, x, 0.0), starts)
     k = np.concatenate(([0], np.cumsum(ok)))
     return c, k
+
+
+def _restarting_cumsum(x: FloatArray, starts: IntArray) -> FloatArray:
+    """Running sums of ``x`` that restart at each of ``starts`` (ascending, from 0).
+
+    Returns ``c`` of length ``len(x) + 1``: for each segment ``[s, e)`` between starts,
+    ``c[i]`` is the sum of ``x[s:i]`` for ``s < i <= e``, so that ``c[b] - c[a]`` sums a
+    window ``[a, b)`` with ``s < a <= b <= e``. One ``np.cumsum`` per segment: its sums
+    round the same wherever the segment lies.
+    """
+    n = len(x)
+    c = np.zeros(n + 1)
+    if n == 0:
+        return c
+    bounds = np.concatenate((starts[starts < n], [n]))
+    for s, e in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        if e > s:
+            np.cumsum(x[s:e], out=c[s + 1 : e + 1])
+    return c
 
 
 @dataclass(frozen=True)
@@ -463,7 +504,7 @@ def detect_all(samples: pd.DataFrame) -> Detection:
         The repeats of all sessions and a per-session table of phases and what is missing.
     """
     grid = build_grid(samples)
-    sums = _sums(grid.speed)
+    sums = _sums(grid.speed, grid.first)
     s5 = smooth(grid.speed, 2, sums)
     running = s5 > 1.0
     easy, top = _quantiles(grid, s5, running, (0.5, 0.99))
@@ -849,7 +890,8 @@ class RunAnalysis:
 
 CHUNK_SAMPLES: Final = 1_000_000
 """Most samples analysed at once [rows]: a five-year log is done in slices of whole
-sessions, so the one-second grids never hold more than this (sessions are independent)."""
+sessions, so the one-second grids never hold more than this. Sessions are independent,
+to the last bit: the results do not depend on the slicing."""
 
 
 def analyse_runs(
@@ -871,7 +913,9 @@ def analyse_runs(
         Analyse only these sessions (the runs of a log); default every session in ``laps``
         and ``samples``. Passing the whole samples table with the runs' ids spares a copy.
     chunk_samples
-        Most samples analysed at once [rows]; bounds the memory a long log needs.
+        Most samples analysed at once [rows]; bounds the memory a long log needs. The
+        results are the same, bit for bit, for any value: each session is analysed on its
+        own samples alone.
 
     Returns
     -------
