@@ -126,6 +126,11 @@ def gpx(repeat: int = 5) -> dict[str, Any]:
         "speedup_total": theirs_total / ours_total,
         "worst_file_speedup": min(r["speedup"] for r in rows.values()),
         "worst_file_cpu_speedup": min(r["cpu_speedup"] for r in rows.values()),
+        # the fixed per-file cost shows in the smallest files: their ratios, fewest points first
+        "smallest_files": {
+            name: {k: row[k] for k in ("points", "speedup", "cpu_speedup")}
+            for name, row in sorted(rows.items(), key=lambda item: item[1]["points"])[:5]
+        },
         "target_speedup": 4.0,
     }
 

@@ -162,7 +162,7 @@ def parse_gpx(data: bytes, *, source: str = "<bytes>", tz: TzLike = None) -> Tra
     file_name, file_desc = _file_texts(root)
     code_of: dict[str, int] = {}
     raw = [_read_track(trk, code_of) for trk in root.iterfind("{*}trk")]
-    points = sum(int(np.count_nonzero(_codes(r) == _TRKPT)) for r in raw)
+    points = sum(len(r.lat) for r in raw)  # one lat attribute (or None) a <trkpt>
     if not points:
         raise LogFormatError(
             source,
