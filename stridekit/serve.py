@@ -31,8 +31,9 @@ def websocket_limit(max_upload_mb: float) -> int:
 PUBLIC_MAX_KERNELS = 24
 """Most kernels a public server runs at once, one per open page [count] (``--max-kernels``).
 
-A kernel on the bundled sample takes about 0.25 GB (see docs/reliability.md), so 24 stay
-under 8 GB with room for uploads being read."""
+A kernel on the bundled sample with the app drawn takes 0.20 to 0.23 GB RSS (measured in
+docs/reliability.md, "Many visitors"), so 24 stay near 5.5 GB, with room for uploads being
+read."""
 
 PUBLIC_CULL_IDLE_S = 300
 """A public server shuts down a kernel idle this long, page open or not [s]."""
