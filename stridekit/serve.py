@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,19 @@ LOCAL_CULL_IDLE_S = 600
 """A local server shuts down a kernel idle this long [s] (a closed page stops its kernel too)."""
 
 
+_SOCKET_PATH_MAX = 107
+"""The longest Unix socket path Linux accepts [characters]."""
+
+
+def _ipc_fits() -> bool:
+    """Whether the kernels' Unix sockets fit under the temporary folder Voila will use.
+
+    They are ``<tmp>/voila_XXXXXXXX/kernel-<36-character id>-ipc-N``: about 64 characters
+    more than the temporary folder's own path.
+    """
+    return len(tempfile.gettempdir()) + 64 <= _SOCKET_PATH_MAX
+
+
 def voila_argv(
     dashboards: Path, *, port: int, public: bool = False, max_kernels: int | None = None
 ) -> list[str]:
@@ -76,6 +90,11 @@ def voila_argv(
         "--Voila.ip=127.0.0.1",
         "--show_tracebacks=False",
     ]
+    if _ipc_fits():
+        # kernels talk to the server over Unix sockets beside their connection files: over
+        # TCP, a port chosen free for a kernel starting beside many others can be taken before
+        # it binds ("Address already in use"), and the page of that kernel hangs
+        argv.append("--KernelManager.transport=ipc")
     if public:
         from stridekit.public import FAILED_PART
 

@@ -18,9 +18,11 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -61,7 +63,8 @@ class Site:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     fixtures = need_fixtures()
     root = tmp_path_factory.mktemp("visitors")
-    (root / "tmp").mkdir()
+    # a short $TMPDIR, so that the kernels' Unix sockets fit (stridekit.serve._ipc_fits)
+    tmp = Path(tempfile.mkdtemp(prefix="skv-", dir="/tmp"))
     files = root / "files"
     files.mkdir()
     (files / "run.fit").write_bytes((fixtures / FIT).read_bytes())
@@ -73,11 +76,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         url=url,
         ready=url + READY,
         log_path=root / "voila.log",
-        env={"STRIDEKIT_CACHE_DIR": str(root / "cache"), "TMPDIR": str(root / "tmp")},
+        env={"STRIDEKIT_CACHE_DIR": str(root / "cache"), "TMPDIR": str(tmp)},
         timeout=300,
     ) as running:
-        yield Site(running, root / "tmp", files)
-    left = list((root / "tmp").glob("stridekit-upload-*"))
+        yield Site(running, tmp, files)
+    left = list(tmp.glob("stridekit-upload-*"))
+    shutil.rmtree(tmp, ignore_errors=True)
     assert not left, f"kernels delete their upload folders when the server stops: {left}"
 
 
