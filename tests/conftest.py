@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,22 @@ def need_fixtures() -> Path:
 def fixtures() -> Path:
     """The ``../shared/fixtures`` folder of real recordings."""
     return need_fixtures()
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Counts the files each reader parses in this process (the serial path, ``workers=1``)."""
+    from stridekit.io import loader
+
+    calls: Counter[str] = Counter()
+    for fmt, reader in list(loader.READERS.items()):
+
+        def counting(data: bytes, source: str, tz: object, _r: Callable = reader) -> Any:
+            calls[Path(source).name] += 1
+            return _r(data, source, tz)
+
+        monkeypatch.setitem(loader.READERS, fmt, counting)
+    return calls
 
 
 # Module-scoped: a sync Playwright left running would stop any other module of the worker

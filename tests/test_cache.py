@@ -7,7 +7,6 @@ import re
 import shutil
 import zipfile
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -25,20 +24,6 @@ def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "cache"
     monkeypatch.setenv("STRIDEKIT_CACHE_DIR", str(folder))
     return folder
-
-
-@pytest.fixture
-def parsed(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Counts the files each reader parses (in this process: the serial path)."""
-    calls: Counter[str] = Counter()
-    for fmt, reader in list(loader.READERS.items()):
-
-        def counting(data: bytes, source: str, tz: object, _r: Callable = reader) -> TrainingLog:
-            calls[Path(source).name] += 1
-            return _r(data, source, tz)
-
-        monkeypatch.setitem(loader.READERS, fmt, counting)
-    return calls
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -188,20 +187,6 @@ def runs(fixtures: Path, tmp_path: Path) -> Path:
     for f in folder.iterdir():  # settled files: their keys are remembered in the cache
         os.utime(f, (OLD, OLD))
     return folder
-
-
-@pytest.fixture
-def parsed(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Counts the files each reader parses in this process (loads with ``workers=1``)."""
-    calls: Counter[str] = Counter()
-    for fmt, reader in list(loader.READERS.items()):
-
-        def counting(data: bytes, source: str, tz: object, _r: Callable = reader) -> TrainingLog:
-            calls[Path(source).name] += 1
-            return _r(data, source, tz)
-
-        monkeypatch.setitem(loader.READERS, fmt, counting)
-    return calls
 
 
 def same(a: TrainingLog, b: TrainingLog) -> None:
