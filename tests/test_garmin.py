@@ -589,6 +589,10 @@ def test_load_log_reads_the_recordings_through_the_pool_and_the_per_file_cache(
     from stridekit.io import cache, loader
 
     monkeypatch.setenv("STRIDEKIT_CACHE_DIR", str(tmp_path / "cache"))
+    # a temporary folder of this test's own: another test may be reading a nested zip right now
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     seen: list[str] = []
     pooled = loader.load_log(
         export, tz="UTC", workers=2, progress=lambda done, total, path: seen.append(path)
@@ -618,4 +622,4 @@ def test_load_log_reads_the_recordings_through_the_pool_and_the_per_file_cache(
     again = loader.load_log(export, tz="UTC", workers=1)
     for name in ("sessions", "laps", "samples", "sets"):
         pd.testing.assert_frame_equal(getattr(again, name), getattr(pooled, name))
-    assert not list(Path(tempfile.gettempdir()).glob("stridekit-garmin-*"))
+    assert not list(scratch.glob("stridekit-garmin-*"))  # the nested zips' copies are gone
