@@ -149,16 +149,24 @@ def watch(page: Any, *, answer: tuple[str, ...] = (FONT_AWESOME_HOST,)) -> PageW
     return seen
 
 
+IN_VIEW = """(gd) => {  // a chart out of view redraws once in view: scroll to it, as a runner
+    gd.scrollIntoView({block: 'nearest'});  // would, and give the redraw two frames
+    return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+}"""
+
+
 def chart_data(page: Any, index: int = 0) -> list[dict[str, Any]]:
-    """The traces plotly drew in the ``index``-th chart of the page (x, y, name)."""
+    """The traces plotly drew in the ``index``-th chart of the page (x, y, name), brought into
+    view first (charts out of view redraw only once in view)."""
     return page.evaluate(
-        """(i) => {
+        f"""async (i) => {{
             const gd = document.querySelectorAll('.js-plotly-plot')[i];
-            return gd._fullData.map(t => ({
+            await ({IN_VIEW})(gd);
+            return gd._fullData.map(t => ({{
                 name: t.name, x: Array.from(t.x || []).map(String),
                 y: Array.from(t.y || []).map(Number),
-            }));
-        }""",
+            }}));
+        }}""",
         index,
     )
 
@@ -203,11 +211,13 @@ def wait_changed(
 ) -> list[dict[str, Any]]:
     """The ``index``-th chart's traces once its drawn x and y differ from ``before``.
 
-    Both sides are read the way :func:`chart_data` reads them and compared in the page.
+    Both sides are read the way :func:`chart_data` reads them and compared in the page; the
+    chart is kept in view meanwhile.
     """
     page.wait_for_function(
         """([i, old]) => {
             const gd = document.querySelectorAll('.js-plotly-plot')[i];
+            gd.scrollIntoView({block: 'nearest'});
             const sig = (ts) => JSON.stringify(ts.map((t) => [
                 Array.from(t.x || []).map(String),
                 Array.from(t.y || []).map((v) => String(Number(v))),  // as chart_data reads

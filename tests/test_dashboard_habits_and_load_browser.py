@@ -65,6 +65,7 @@ def test_habits_and_load_draws_and_follows_its_controls(browser: Any, server: Se
     page.wait_for_function(  # the load ratio's days follow
         """() => {
             const gd = document.querySelectorAll('.js-plotly-plot')[1];
+            gd.scrollIntoView({block: 'nearest'});  // it redraws once in view
             const first = gd._fullData.length ? String(gd._fullData[0].x[0]) : '';
             return first.slice(0, 10) === '2025-05-05';
         }""",

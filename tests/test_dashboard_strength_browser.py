@@ -28,6 +28,7 @@ def named(traces: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 SIGNATURE = """(i) => {
     const gd = document.querySelectorAll('.js-plotly-plot')[i];
+    gd.scrollIntoView({block: 'nearest'});  // a chart redraws once in view
     return JSON.stringify(gd._fullData.map(t => [Array.from(t.x || []).map(String),
                                                  Array.from(t.y || []).map(Number)]));
 }"""
@@ -100,6 +101,7 @@ def test_strength_page_draws_and_its_controls_change_it(browser: Any, server: Se
     page.wait_for_function(
         """() => {
             const gd = document.querySelectorAll('.js-plotly-plot')[1];
+            gd.scrollIntoView({block: 'nearest'});  // it redraws once in view
             const bars = gd._fullData.find(t => t.name === 'on rest days');
             return bars && bars.x.length === 9;
         }""",

@@ -98,7 +98,24 @@ async function render({ model, el }) {
     return Plotly.react(div, figure.data || [], figure.layout || {}, figure.config || {});
   };
   draw();
-  model.on("change:spec", draw);
+  // A new figure is drawn at once when any of the chart is in view, and otherwise when it
+  // comes into view: a control change redraws the charts the runner sees, not every chart
+  // below the fold and in the overview's hidden tabs (tens of milliseconds each).
+  let visible = false;
+  let stale = false;
+  const seen = new IntersectionObserver((entries) => {
+    visible = entries[entries.length - 1].isIntersecting;
+    if (visible && stale) {
+      stale = false;
+      draw();
+    }
+  });
+  seen.observe(div);
+  const changed = () => {
+    if (visible) draw();
+    else stale = true;
+  };
+  model.on("change:spec", changed);
   // A chart drawn before it is laid out (in a tab opened later, on a page rebuilt after an
   // upload) gets plotly's default 700 px: fit it to its box whenever the box's width changes.
   let width = 0;
@@ -115,8 +132,9 @@ async function render({ model, el }) {
   observer.observe(div);
   return () => {
     observer.disconnect();
+    seen.disconnect();
     cancelAnimationFrame(pending);
-    model.off("change:spec", draw);
+    model.off("change:spec", changed);
     Plotly.purge(div);
   };
 }
