@@ -82,6 +82,12 @@ function getPlotly(model) {
 // Start fetching plotly.js as soon as the module is evaluated, before the first render.
 if (!window.Plotly) plotlyFromUrl();
 
+// The figure comes as UTF-8 JSON in a binary buffer (a DataView).
+const decoder = new TextDecoder();
+function decode(spec) {
+  return spec && spec.byteLength ? JSON.parse(decoder.decode(spec)) : {};
+}
+
 async function render({ model, el }) {
   const div = document.createElement("div");
   div.className = "stridekit-plot";
@@ -94,7 +100,7 @@ async function render({ model, el }) {
     return;
   }
   const draw = () => {
-    const figure = model.get("spec") || {};
+    const figure = decode(model.get("spec"));
     return Plotly.react(div, figure.data || [], figure.layout || {}, figure.config || {});
   };
   draw();
