@@ -25,7 +25,7 @@ from stridekit.charts.habits import (
     stride_by_week,
     warmup_cooldown_by_kind,
 )
-from stridekit.charts.load import load_by_week, load_ratio
+from stridekit.charts.load import flagged_spans, load_by_week, load_ratio
 from stridekit.dashboard import habits_and_load as hl
 from stridekit.dashboard.common import View
 from stridekit.log import TrainingLog
@@ -155,6 +155,24 @@ def test_load_ratio_band_history_and_values() -> None:
     assert len(band) == 1 and (band[0].y0, band[0].y1) == (0.8, 1.3)
     shaded = [s for s in fig.layout.shapes if s.name == "too little history"]
     assert [(s.x0, s.x1) for s in shaded] == [("2025-03-03", "2025-03-30")]
+
+
+@pytest.mark.parametrize(
+    ("flags", "spans"),
+    [
+        ("", []),
+        ("....", []),
+        ("xxxx", [(0, 3)]),
+        ("x..x", [(0, 0), (3, 3)]),
+        (".xx.xxx", [(1, 2), (4, 6)]),
+    ],
+)
+def test_flagged_spans_are_the_runs_of_flagged_days(
+    flags: str, spans: list[tuple[int, int]]
+) -> None:
+    days = pd.Series(pd.date_range("2025-03-03", periods=len(flags)))
+    marked = np.array([c == "x" for c in flags], dtype=bool)
+    assert flagged_spans(days, marked) == [(days[a], days[b]) for a, b in spans]
 
 
 def test_load_ratio_marks_days_above_the_band() -> None:

@@ -188,18 +188,13 @@ def load_by_week(
 
 def flagged_spans(days: pd.Series, flags: np.ndarray) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     """First and last day of each run of consecutive flagged days."""
-    out: list[tuple[pd.Timestamp, pd.Timestamp]] = []
-    stamps = [pd.Timestamp(d) for d in days]
-    first: int | None = None
-    for i, flag in enumerate(flags):
-        if flag and first is None:
-            first = i
-        if not flag and first is not None:
-            out.append((stamps[first], stamps[i - 1]))
-            first = None
-    if first is not None:
-        out.append((stamps[first], stamps[-1]))
-    return out
+    edges = np.diff(np.concatenate([[False], np.asarray(flags, dtype=bool), [False]]).astype(int))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    stamps = days.to_numpy(dtype="datetime64[ns]")
+    return [
+        (pd.Timestamp(stamps[a]), pd.Timestamp(stamps[b]))
+        for a, b in zip(starts, ends, strict=True)
+    ]
 
 
 def load_ratio(
