@@ -11,7 +11,9 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from stridekit.errors import LogFormatError, UnsafeInputError
@@ -546,3 +548,48 @@ def test_a_corrupt_member_is_skipped_and_its_row_kept(fixtures: Path, tmp_path: 
     assert entry.status == "skipped"
     assert entry.path == f"{archive}!activities/1001.fit.gz"
     assert "strava:1001" not in set(log.samples["session_id"])
+
+
+def _gathered_reference(pieces: list[tuple[str, pa.Table]]) -> pd.DataFrame:
+    """What the recordings' samples gather into, the plain way: Arrow's concatenation."""
+    from stridekit.io.store import to_pandas
+
+    tables = [strava._renamed(t, sid, None) for sid, t in pieces]
+    return to_pandas(pa.concat_tables(tables, promote_options="default"), "samples")
+
+
+def _samples_piece(rows: int, start: int, *, extra: bool = False) -> pa.Table:
+    t = np.arange(rows, dtype="float64")
+    hr = np.where(t % 7 == 0, np.nan, 120.0 + t)
+    times = pa.array(
+        (start + np.arange(rows, dtype="int64")) * 1_000_000_000, pa.timestamp("ns", tz="UTC")
+    )
+    columns: dict[str, pa.Array] = {
+        "session_id": pa.array(["parsed"] * rows, pa.large_string()),
+        "t_s": pa.array(t),
+        "time_utc": times,
+        "hr_bpm": pa.array(hr),
+    }
+    if extra:
+        columns["power_w"] = pa.array(200.0 + t)
+    return pa.table(columns)
+
+
+@pytest.mark.parametrize("compact_rows", [1, 5, 1 << 18])
+@pytest.mark.parametrize("mixed", [False, True])
+def test_gathered_samples_equal_arrows_concatenation(
+    compact_rows: int, mixed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(strava, "COMPACT_ROWS", compact_rows)
+    sizes = [3, 1, 4, 1, 5, 9, 2, 6]
+    pieces = [
+        (f"strava:{n}", _samples_piece(rows, 1000 * n, extra=mixed and n % 3 == 0))
+        for n, rows in enumerate(sizes)
+    ]
+    gathered = strava._Gathered()
+    for sid, table in pieces:
+        session = {"session_id": sid}
+        gathered.add(strava._Joined(session, None, table, None, "fit"))
+    got = gathered.frames()["samples"]
+    pd.testing.assert_frame_equal(got, _gathered_reference(pieces), check_exact=True)
+    assert list(got["session_id"].unique()) == [sid for sid, _ in pieces]
