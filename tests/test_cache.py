@@ -97,12 +97,12 @@ def test_a_corrupt_whole_log_entry_is_rebuilt_from_the_file_entries(
 ) -> None:
     first = load_log(runs, tz="UTC", workers=1)
     (entry,) = (own_cache / f"v{cache.CACHE_FORMAT}" / "logs").iterdir()
-    (entry / "samples.parquet").write_bytes(b"not parquet")
+    (entry / "samples.arrow").write_bytes(b"not arrow")
     parsed.clear()
     again = load_log(runs, tz="UTC", workers=1)
     assert sum(parsed.values()) == 0
     same(first, again)
-    assert (entry / "samples.parquet").read_bytes() != b"not parquet", "rebuilt"
+    assert (entry / "samples.arrow").read_bytes() != b"not arrow", "rebuilt"
 
 
 def test_a_new_reader_version_parses_everything_again(

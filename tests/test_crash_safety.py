@@ -72,8 +72,8 @@ def replace(src, dst, *a, **kw):
             if mode == "file":
                 cut(s)
             elif mode == "log":  # the samples half written, the sets and report not yet
-                cut(s / "samples.parquet")
-                (s / "sets.parquet").unlink()
+                cut(s / "samples.arrow")
+                (s / "sets.arrow").unlink()
                 (s / "report.json").unlink()
             pause(s)
     return real_replace(src, dst, *a, **kw)
@@ -376,8 +376,8 @@ def _plant(root: Path, damage: str) -> None:
         files[2].write_bytes(b"")
         shutil.rmtree(entry)
     elif damage == "whole-log samples cut short":
-        data = (entry / "samples.parquet").read_bytes()
-        (entry / "samples.parquet").write_bytes(data[: len(data) // 2])
+        data = (entry / "samples.arrow").read_bytes()
+        (entry / "samples.arrow").write_bytes(data[: len(data) // 2])
     elif damage == "whole-log report missing":
         (entry / "report.json").unlink()
     elif damage == "whole-log report garbage":

@@ -104,7 +104,7 @@ def test_cache_hit_equals_parse_and_survives_damage(tmp_path: Path, own_cache: P
     second = load_log(folder)
     for name in ("sessions", "laps", "samples", "sets"):
         pd.testing.assert_frame_equal(getattr(first, name), getattr(second, name))
-    (entries[0] / "samples.parquet").write_bytes(b"not parquet")
+    (entries[0] / "samples.arrow").write_bytes(b"not arrow")
     third = load_log(folder)
     pd.testing.assert_frame_equal(first.samples, third.samples)
     # a changed file makes a new entry

@@ -10,8 +10,9 @@ Entries live in the user cache directory (``STRIDEKIT_CACHE_DIR`` overrides it),
     loader keys it by the file's content, the readers' version and the time zone, so an
     unchanged file is never parsed twice, and a new or changed one is parsed alone.
 ``logs/<key>/``
-    A whole log (:func:`load`, :func:`store`), as :mod:`stridekit.io.store` writes it:
-    reloading an unchanged log reads four Parquet files and parses nothing.
+    A whole log (:func:`load`, :func:`store`), as :mod:`stridekit.io.store` writes it, its
+    tables as Arrow IPC files: reloading an unchanged log maps four files into memory and
+    parses, decodes and copies nothing.
 ``results/<key>.parquet``
     An analysis result (:func:`cached_frame`), keyed by the log's fingerprint, the
     result's name and its version.
@@ -198,7 +199,7 @@ def store(key: str, log: TrainingLog, *, owner: str | None = None) -> None:
     except OSError:
         return
     try:
-        write_log(log, tmp, compression="none")
+        write_log(log, tmp, layout="arrow")
         if (root / key).is_dir():  # a damaged or concurrent entry: the new one replaces it
             shutil.rmtree(root / key, ignore_errors=True)
         elif (root / key).exists():  # damage of another kind: a file in its place

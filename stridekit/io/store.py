@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -71,7 +71,21 @@ def is_stored_log(folder: Path) -> bool:
     )
 
 
-def write_log(log: TrainingLog, folder: Path, *, compression: str = "zstd") -> None:
+LogFormat = Literal["parquet", "arrow"]
+"""How :func:`write_log` stores the tables: Parquet (``<table>.parquet``, what ``stridekit
+import`` writes, to keep or share) or Arrow IPC files (``<table>.arrow``, the cache's: read
+back memory-mapped, without decoding or copying)."""
+
+SUFFIXES: Final[dict[str, str]] = {"parquet": ".parquet", "arrow": ".arrow"}
+
+
+def write_log(
+    log: TrainingLog,
+    folder: Path,
+    *,
+    compression: str = "zstd",
+    layout: LogFormat = "parquet",
+) -> None:
     """Write the four tables as ``<table>.parquet`` and the report as ``report.json``.
 
     The report holds one record per file and, after them, one per merged duplicate
@@ -88,8 +102,13 @@ def write_log(log: TrainingLog, folder: Path, *, compression: str = "zstd") -> N
         Created when missing; the five files are replaced. Temporary files of a write that
         died midway (older than :data:`STALE_TEMP_S`) are removed; nothing else is touched.
     compression
-        Parquet compression: ``zstd`` (small, for a log kept in git) or ``none`` (the
-        cache's: the quickest to read back).
+        Parquet compression: ``zstd`` (small, for a log kept in git) or ``none``. Arrow
+        files are written uncompressed whatever it says.
+    layout
+        ``"parquet"``, or ``"arrow"`` for the cache (:data:`LogFormat`): ``<table>.arrow``
+        files, about a third larger than uncompressed Parquet but written without encoding
+        and read back memory-mapped without a copy (a five-year log's 4 million samples in
+        a fraction of the time).
     """
     folder.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(folder)
@@ -100,8 +119,15 @@ def write_log(log: TrainingLog, folder: Path, *, compression: str = "zstd") -> N
     try:
         for name in schema.table_names():
             table = to_arrow(getattr(log, name), name).replace_schema_metadata({STAMP: stamp})
-            final = folder / f"{name}.parquet"
+            final = folder / f"{name}{SUFFIXES[layout]}"
             written.append((folder / f".{final.name}-{write_id}.tmp", final))
+            if layout == "arrow":
+                with (
+                    pa.OSFile(str(written[-1][0]), "wb") as sink,
+                    pa.ipc.new_file(sink, table.schema) as writer,
+                ):
+                    writer.write_table(table)
+                continue
             pq.write_table(
                 table,
                 written[-1][0],
@@ -126,7 +152,8 @@ def _report_digest(report: bytes) -> str:
 
 
 def _remove_stale_temporaries(folder: Path) -> None:
-    names = {f"{name}.parquet" for name in schema.table_names()} | {REPORT}
+    names = {f"{name}{suffix}" for name in schema.table_names() for suffix in SUFFIXES.values()}
+    names.add(REPORT)
     limit = time.time() - STALE_TEMP_S
     with contextlib.suppress(OSError):
         for entry in os.scandir(folder):
@@ -156,7 +183,7 @@ def read_log(folder: Path, *, wait_s: float | None = None) -> TrainingLog:
     """
     deadline = time.monotonic() + (TORN_WAIT_S if wait_s is None else wait_s)
     while True:
-        tables = {name: read_table(folder / f"{name}.parquet") for name in _NAMES}
+        tables = {name: read_table(_table_path(folder, name)) for name in _NAMES}
         report = (folder / REPORT).read_bytes()
         if _whole(tables, report):
             break
@@ -186,9 +213,29 @@ def _whole(tables: Mapping[str, pa.Table], report: bytes) -> bool:
         return False
 
 
+def _table_path(folder: Path, name: str) -> Path:
+    """``<name>.arrow`` where the folder has it (a cache entry), else ``<name>.parquet``."""
+    arrow = folder / f"{name}{SUFFIXES['arrow']}"
+    return arrow if arrow.is_file() else folder / f"{name}{SUFFIXES['parquet']}"
+
+
 def read_table(path: Path) -> pa.Table:
-    """A Parquet file as Arrow, read the quick way: memory-mapped, on every core, text
-    columns through their dictionaries (millions of repeated session keys)."""
+    """A Parquet or Arrow file as Arrow, read the quick way: memory-mapped; Parquet on every
+    core, its text columns through their dictionaries (millions of repeated session keys);
+    an Arrow file without a copy (its columns are views of the mapped file, which is never
+    rewritten in place: writes go to a temporary file renamed over it).
+
+    Raises
+    ------
+    pyarrow.ArrowInvalid
+        When an Arrow file is damaged: its offsets and text are checked in full (about
+        0.05 s for 4 million samples) so that damage is an error, never a read out of bounds.
+    """
+    if path.suffix == SUFFIXES["arrow"]:
+        with pa.ipc.open_file(pa.memory_map(str(path))) as reader:
+            table = reader.read_all()
+        table.validate(full=True)
+        return table
     text = _text_columns(pq.read_schema(path, memory_map=True))
     table = pq.read_table(path, memory_map=True, use_threads=True, read_dictionary=text)
     for name in text:
