@@ -606,3 +606,75 @@ def test_unreadable_numbers_are_missing_and_points_are_sorted() -> None:
     assert samples["altitude_m"].iloc[1:].isna().all()
     assert samples["hr_bpm"].tolist()[1] == 150
     assert samples["distance_m"].is_monotonic_increasing
+
+
+# ------------------------------------------------------------------ the small-file shortcuts
+# A small file is read by plain Python where a large one uses Arrow (numbers, times), and
+# frames are built from blocks through pandas' internals; each route must give the same
+# tables as the other, bit for bit.
+
+
+def _both_routes(monkeypatch: pytest.MonkeyPatch, read: object) -> tuple[TrainingLog, ...]:
+    from stridekit.io import arrays, gpx
+
+    logs = []
+    for few in (0, 10**9):  # everything through Arrow, then everything through Python
+        monkeypatch.setattr(gpx, "FEW_NUMBERS", few)
+        monkeypatch.setattr(arrays, "FEW_TIMES", few)
+        logs.append(read())  # type: ignore[operator]
+    return tuple(logs)
+
+
+def _identical(a: TrainingLog, b: TrainingLog) -> None:
+    for table in ("sessions", "laps", "samples", "sets"):
+        pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table), check_exact=True)
+
+
+@pytest.mark.parametrize("name", [SMALL, NO_HR, YEAR_FILES[-1]])
+def test_python_and_arrow_routes_read_the_same(
+    fixtures: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    path = _year(fixtures, name)
+    arrow, python = _both_routes(monkeypatch, lambda: read_gpx(path, tz="UTC"))
+    _identical(arrow, python)
+    assert arrow.samples["hr_bpm"].notna().any() == (name != NO_HR)
+
+
+def test_python_and_arrow_routes_on_odd_texts(monkeypatch: pytest.MonkeyPatch) -> None:
+    hr = "<extensions><t:TrackPointExtension><t:hr>{}</t:hr></t:TrackPointExtension></extensions>"
+    points = "".join(
+        _pt(1, 2 + i / 1000, f"2021-03-01T07:00:{i:02d}.{i:03d}Z", hr.format(text))
+        for i, text in enumerate([" 150 ", "1e2", "inf", "nan", "", "151", "1_52", "+153"])
+    )
+    arrow, python = _both_routes(monkeypatch, lambda: parse_gpx(_doc(points), tz="UTC"))
+    _identical(arrow, python)
+    assert python.samples["hr_bpm"].tolist()[:2] == [150.0, 100.0]
+    assert python.samples["hr_bpm"].iloc[2:5].isna().all()
+    assert python.samples["hr_bpm"].tolist()[5:] == [151.0, 152.0, 153.0]
+    assert python.samples["t_s"].tolist()[-1] == pytest.approx(7.007)
+    # one text that is no number: that field's other texts still read, on either route
+    bad = points.replace("<t:hr>151</t:hr>", "<t:hr>n/a</t:hr>")
+    arrow, python = _both_routes(monkeypatch, lambda: parse_gpx(_doc(bad), tz="UTC"))
+    _identical(arrow, python)
+    assert python.samples["hr_bpm"].iloc[0] == 150.0 and np.isnan(python.samples["hr_bpm"][5])
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        ["2021-02-28T23:59:59.5Z", "2021-03-01T00:00:00.123456Z"],  # the common form
+        ["2021-02-29T10:00:00Z", "2021-03-01T00:00:00Z"],  # no such day: unreadable
+        ["2021-03-01T07:00:00.123456789Z", "2021-03-01T07:00:01Z"],  # nanoseconds
+        ["2021-03-01T07:00:00+02:00", "2021-03-01T07:00:01Z"],  # an offset
+        ["2021-03-01T07:00:00", " 2021-03-01T07:00:01Z"],  # no zone, whitespace
+        ["1899-12-31T23:59:59Z", "2100-01-01T00:00:00Z"],  # beyond the common years
+    ],
+)
+def test_times_read_alike_on_both_routes(times: list[str]) -> None:
+    from stridekit.io import arrays
+
+    few = arrays.parse_times(times)
+    many = arrays.parse_times(times * (arrays.FEW_TIMES // 2 + 1))
+    n = len(times)
+    assert np.array_equal(few[1], many[1][:n])
+    assert np.array_equal(few[0][few[1]], many[0][:n][many[1][:n]])

@@ -42,11 +42,11 @@ MAX_RUN_SPEED_MPS: Final = 15.0
 The fastest sprinters peak near 12.4 m/s."""
 GPS_JUMP_SLACK_M: Final = 5.0
 """Position noise allowed on a step before it counts as a GPS jump in a run's speed [m]."""
-FEW_TIMES: Final = 512
+FEW_TIMES: Final = 256
 """Lists of up to this many times in the commonest form are read by Python's ``datetime``
 rather than Arrow in :func:`parse_times`, to the same values: Arrow's fixed cost per call
 (about 0.3 ms when other work has just run) is more than Python's cost per time (about
-1 us) below about this many [count]."""
+1.5 us) below about this many [count]."""
 
 _NAN: Final = math.nan
 _MIN_NS_TIME: Final = pd.Timestamp.min.tz_localize("UTC")
@@ -56,6 +56,8 @@ _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _NAIVE_EPOCH: Final = dt.datetime(1970, 1, 1)
 _EPOCH_DAY: Final = dt.date(1970, 1, 1)
 _NS_PER_DAY: Final = 86_400 * 1_000_000_000
+_M8_NS: Final = np.dtype("datetime64[ns]")
+_FEW_ROWS: Final = 10_000  # a str column of one value is built from a list up to this long
 _MICROSECOND: Final = dt.timedelta(microseconds=1)
 _NS_PER_S: Final = 1_000_000_000
 _STR_DTYPE: Final = pd.api.types.pandas_dtype("str")
@@ -673,7 +675,7 @@ def local_dates(
         else:
             when = _EPOCH + dt.timedelta(microseconds=int(ns) // 1000 + int(offset * 1e6))
         days.append((when.date() - _EPOCH_DAY).days * _NS_PER_DAY)
-    return np.array(days, dtype=np.int64).view("datetime64[ns]")
+    return np.array(days, dtype=np.int64).view(_M8_NS)
 
 
 def utc_times(ns: np.ndarray) -> Any:
@@ -689,7 +691,7 @@ def utc_times(ns: np.ndarray) -> Any:
     pandas.arrays.DatetimeArray
         Of dtype ``datetime64[ns, UTC]``.
     """
-    m8 = np.asarray(ns).view("M8[ns]")
+    m8 = np.asarray(ns).view(_M8_NS)
     try:  # tens of times faster than the public localisation, which checks every value
         return _DATETIMES._simple_new(m8, dtype=_UTC_DTYPE)
     except (AttributeError, TypeError):  # pragma: no cover - a pandas without it
@@ -943,7 +945,7 @@ def _column(value: Any, dtype: str, n: int) -> Any:
         if value is None:
             value = np.full(n, np.datetime64("NaT", "ns"))
         if isinstance(value, np.ndarray):
-            m8 = value.astype("datetime64[ns]")
+            m8 = value.astype(_M8_NS)
             try:  # as utc_times: the public route checks every value again
                 return _DATETIMES._simple_new(m8, dtype=m8.dtype)
             except (AttributeError, TypeError):  # pragma: no cover - a pandas without it
@@ -1042,7 +1044,9 @@ def take_strings(values: Sequence[str], index: np.ndarray | int) -> Any:
     """
     rows = index if isinstance(index, int) else len(index)
     if _ARROW_BACKED:
-        if len(values) == 1:
+        if len(values) == 1 and rows <= _FEW_ROWS:  # the converter the other columns use
+            taken = pa.array([values[0]] * rows, type=pa.large_string())
+        elif len(values) == 1:
             taken = pa.repeat(pa.scalar(values[0], pa.large_string()), rows)
         else:
             taken = pa.array(values, type=pa.large_string()).take(pa.array(index))
