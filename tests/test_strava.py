@@ -593,3 +593,26 @@ def test_gathered_samples_equal_arrows_concatenation(
     got = gathered.frames()["samples"]
     pd.testing.assert_frame_equal(got, _gathered_reference(pieces), check_exact=True)
     assert list(got["session_id"].unique()) == [sid for sid, _ in pieces]
+
+
+@pytest.mark.parametrize("compact_rows", [1, 1 << 18])
+def test_runs_analysed_while_read_classify_as_the_whole_log(
+    fixtures: Path, tmp_path: Path, compact_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """load_log analyses an export's runs batch by batch as the recordings come; the log
+    is the one that analysing the whole log at the end gives, bit for bit."""
+    from stridekit import load_log
+    from stridekit.analysis.classify import classify_log
+    from stridekit.io.merge import merge_duplicates
+
+    monkeypatch.setattr(strava, "COMPACT_ROWS", compact_rows)
+    folder = build_export(fixtures, tmp_path / "export", english_csv())
+    got = load_log(folder, tz="UTC", use_cache=False, workers=1)
+    log = read_strava_export(folder, tz="UTC")
+    assert log.laps["role"].isna().all(), "read_strava_export alone classifies nothing"
+    expected = classify_log(merge_duplicates(log)[0])
+    for name in ("sessions", "laps", "samples", "sets"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name))
+    runs = got.sessions.loc[got.sessions["sport"] == "run"]
+    assert runs["kind"].notna().all()
+    assert got.laps["role"].notna().any()

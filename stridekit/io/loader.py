@@ -23,7 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from stridekit import schema
-from stridekit.analysis.classify import classify_log, read_overrides
+from stridekit.analysis.classify import classify_log, classify_runs, read_overrides
+from stridekit.analysis.intervals import RunAnalysis, analyse_runs
 from stridekit.errors import LogFormatError, StridekitError, UnknownFormatError
 from stridekit.io import (
     arrays,
@@ -204,13 +205,16 @@ def load_log(
                 progress(done, len(files), str(f))
         return hit
     options = _Options(zone, str(cache.cache_root()) if use_cache else None, workers, progress)
+    analysed = None
     if strava.is_strava_export(root):
-        log = strava.read_strava_export(root, tz=zone, recordings=_RecordingReader(options))
+        log, analysed = strava.read_strava_export_analysed(
+            root, tz=zone, recordings=_RecordingReader(options)
+        )
     elif garmin.is_garmin_export(root):
         log = garmin.read_garmin_export(root, tz=zone, recordings=_RecordingReader(options))
     else:
         log = _read_files(root, files, digests, options)
-    log = _finish(log, overrides)
+    log = _finish(log, overrides, analysed)
     log.fingerprint = key
     if use_cache:
         cache.store(key, log, owner=f"{root.absolute()}|{zone}")
@@ -678,7 +682,18 @@ class _RecordingReader(strava.RecordingReader):
         return out
 
 
-def _finish(log: TrainingLog, overrides: Path | None = None) -> TrainingLog:
+def _finish(
+    log: TrainingLog,
+    overrides: Path | None = None,
+    analysed: strava.RunsAnalysed | None = None,
+) -> TrainingLog:
+    """Duplicates merged, runs classified, laps' roles given.
+
+    ``analysed``: the analysis of some runs already made (by the export's reader, while
+    the recordings were read), the runs it covers, and their laps' roles already set; only
+    what it does not cover is analysed here (``analyse_runs`` analyses each session on its
+    own samples and laps, so the parts together are the whole log's analysis).
+    """
     merged, merges = merge_duplicates(log)
     report = merged.report
     if merges:
@@ -700,4 +715,48 @@ def _finish(log: TrainingLog, overrides: Path | None = None) -> TrainingLog:
                     "(the format is in docs/analysis.md)",
                 )
             )
-    return classify_log(merged, corrections)  # runs' kind, focus and reason; laps' role
+    if analysed is None:
+        return classify_log(merged, corrections)  # runs' kind, focus and reason; laps' role
+    return _classify_analysed(merged, corrections, *analysed)
+
+
+def _classify_analysed(
+    log: TrainingLog, corrections: pd.DataFrame | None, done: RunAnalysis, covered: set[str]
+) -> TrainingLog:
+    """:func:`stridekit.analysis.classify.classify_log`, with the analysis of the runs in
+    ``covered`` at hand (``done``; their laps' roles set): the other runs are analysed here."""
+    sessions = log.sessions
+    runs = sessions.loc[sessions["sport"] == "run", "session_id"]
+    ids = runs.astype(object)
+    rest = ids[~ids.isin(covered)]
+    laps = log.laps
+    run_laps = laps["session_id"].isin(ids).to_numpy()
+    parts = [
+        RunAnalysis(
+            repeats=done.repeats.loc[done.repeats["session_id"].isin(ids)],
+            laps=laps.loc[run_laps & laps["session_id"].isin(covered).to_numpy()],
+            phases=done.phases.loc[done.phases["session_id"].isin(ids)],
+        )
+    ]
+    if len(rest):
+        fresh = analyse_runs(laps, log.samples, session_ids=rest)
+        todo = laps["session_id"].isin(rest).to_numpy()
+        if todo.any():
+            laps = laps.copy()
+            laps.loc[todo, "role"] = fresh.laps["role"].to_numpy()
+        parts.append(RunAnalysis(fresh.repeats, laps.loc[todo], fresh.phases))
+    repeats = [p.repeats for p in parts if len(p.repeats)]
+    analysis = RunAnalysis(
+        repeats=pd.concat(repeats, ignore_index=True) if repeats else parts[0].repeats,
+        laps=laps.loc[run_laps],
+        phases=pd.concat([p.phases for p in parts], ignore_index=True),
+    )
+    return TrainingLog(
+        sessions=classify_runs(
+            sessions, laps, log.samples, overrides=corrections, analysis=analysis
+        ),
+        laps=laps,
+        samples=log.samples,
+        sets=log.sets,
+        report=log.report,
+    )

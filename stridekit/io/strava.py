@@ -46,6 +46,7 @@ import pandas as pd
 import pyarrow as pa
 
 from stridekit import schema
+from stridekit.analysis.intervals import RunAnalysis, analyse_runs, empty_repeats
 from stridekit.errors import LogFormatError, StridekitError, UnsafeInputError
 from stridekit.io import safety
 from stridekit.io.common import TzLike, local_dates, resolve_tz
@@ -241,10 +242,34 @@ def read_strava_export(
     StridekitError
         When ``path`` does not exist or ``tz`` is unknown.
     """
+    return _read_export(path, tz, recordings, analyse=False)[0]
+
+
+RunsAnalysed = tuple[RunAnalysis, set[str]]
+"""The analysis of an export's runs (:func:`stridekit.analysis.intervals.analyse_runs`),
+and the runs it covers."""
+
+
+def read_strava_export_analysed(
+    path: str | Path, *, tz: TzLike = None, recordings: RecordingReader | None = None
+) -> tuple[TrainingLog, RunsAnalysed | None]:
+    """:func:`read_strava_export`, the runs' laps with their ``role``, and the analysis of
+    the runs that have laps or samples, done while the recordings are read.
+
+    For :func:`stridekit.load_log`, which classifies the runs with it
+    (:func:`stridekit.analysis.classify.classify_runs`) instead of analysing the whole log
+    again once it is read. Parameters and errors as for :func:`read_strava_export`.
+    """
+    return _read_export(path, tz, recordings, analyse=True)
+
+
+def _read_export(
+    path: str | Path, tz: TzLike, recordings: RecordingReader | None, *, analyse: bool
+) -> tuple[TrainingLog, RunsAnalysed | None]:
     root = Path(path)
     zone = resolve_tz(tz)
     if root.is_dir():
-        return _read(_FolderExport(root), zone, recordings)
+        return _read(_FolderExport(root), zone, recordings, analyse)
     if not root.exists():
         raise StridekitError(f"{root}: no such file or folder; check the path")
     try:
@@ -256,7 +281,7 @@ def read_strava_export(
             fix="pass the Strava export's .zip or the folder it unpacks to",
         ) from None
     with archive:
-        return _read(_ZipExport(root, archive), zone, recordings)
+        return _read(_ZipExport(root, archive), zone, recordings, analyse)
 
 
 def parse_activities_csv(data: bytes, *, source: str, tz: TzLike = None) -> pd.DataFrame:
@@ -544,26 +569,42 @@ keep apart: missing floats are NaN, missing times NaT)."""
 
 
 class _Gathered:
-    """The recordings' laps, samples and sets, gathered in row order as they come.
+    """The recordings' laps, samples and sets, gathered in row order as they come, and
+    (``analyse``) the run analysis of their runs, done batch by batch meanwhile.
 
     Samples are compacted every :data:`COMPACT_ROWS` rows into one frame of contiguous numpy
     columns (the pieces, views of what a worker sent, are freed then), so the parent never
     holds every piece and the whole table at once. Each piece is one session's: its
-    ``session_id`` column is not copied but rebuilt once at the end from the keys and the
+    ``session_id`` column is not copied but built once per batch from the keys and the
     pieces' lengths. numpy, not Arrow, holds the copies: its large arrays sit on huge pages
     where the machine offers them, which makes a copy of millions of rows several times
     quicker than into fresh 4 KB pages.
+
+    Each batch holds whole sessions, so its runs can be analysed when it is compacted
+    (:func:`stridekit.analysis.intervals.analyse_runs`, which analyses each session on its
+    own samples and laps alone): while the workers still parse, instead of over the whole
+    log once they are done. The runs' laps get their ``role`` then; :meth:`analysis` has
+    the rest for :func:`stridekit.io.loader.load_log` to classify the runs with.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, analyse: bool = False) -> None:
         self.pieces: dict[str, list[pa.Table]] = {name: [] for name in _RECORDED}
         self.chunks: list[pd.DataFrame] = []
+        self.ids: list[pa.Array] = []
+        self.laps: list[pd.DataFrame] = []
         self.keys: list[str] = []
         self.lengths: list[int] = []
+        self.runs: list[str] = []
         self.pending = 0
+        self.analyse = analyse
+        self.analysed: set[str] = set()
+        self.parts: list[RunAnalysis] = []
 
     def add(self, joined: _Joined) -> None:
         """Take ``joined``'s tables (they are removed from it)."""
+        sid = str(joined.session["session_id"])
+        if joined.session.get("sport") == "run":
+            self.runs.append(sid)
         for name in _RECORDED:
             table = getattr(joined, name)
             setattr(joined, name, None)
@@ -573,7 +614,7 @@ class _Gathered:
                 self.pieces[name].append(table)
                 continue
             # every sample of a joined recording is its row's session's
-            self.keys.append(str(joined.session["session_id"]))
+            self.keys.append(sid)
             self.lengths.append(table.num_rows)
             self.pieces[name].append(table.drop_columns(["session_id"]))
             self.pending += table.num_rows
@@ -581,17 +622,66 @@ class _Gathered:
             self._compact()
 
     def _compact(self) -> None:
+        from stridekit.io.store import STR_DTYPE
+
         pieces = self.pieces["samples"]
+        samples: pd.DataFrame | None = None
         if pieces:
-            self.chunks.append(_numpy_frame(pieces))
+            chunk = _numpy_frame(pieces)
             pieces.clear()
+            ids = _repeated(self.keys, self.lengths)
+            self.chunks.append(chunk)
+            self.ids.append(ids)
+            if self.analyse and self.runs:
+                samples = chunk.copy(deep=False)
+                samples.insert(0, "session_id", pd.array(ids, dtype=STR_DTYPE))
+        laps = _concat(self.pieces["laps"], "laps")
+        if self.analyse and self.runs:
+            laps = self._analysed(laps, samples)
+        if len(laps):
+            self.laps.append(laps)
+        self.keys, self.lengths, self.runs = [], [], []
         self.pending = 0
+
+    def _analysed(self, laps: pd.DataFrame, samples: pd.DataFrame | None) -> pd.DataFrame:
+        """``laps`` with the roles of the batch's runs' laps; the batch's analysis kept."""
+        runs = pd.Index(self.runs, dtype=object)
+        part = analyse_runs(laps, samples, session_ids=runs)
+        run_laps = laps["session_id"].isin(runs).to_numpy()
+        if run_laps.any():
+            laps = laps.copy()
+            laps.loc[run_laps, "role"] = part.laps["role"].to_numpy()
+        self.parts.append(part)
+        self.analysed.update(self.runs)
+        return laps
+
+    def analysis(self) -> RunsAnalysed | None:
+        """The batches' analysis, and the runs it covers; ``None`` when not ``analyse``."""
+        if not self.analyse:
+            return None
+        parts, self.parts = self.parts, []
+        if not parts:
+            parts = [analyse_runs(schema.empty("laps"), None)]
+        repeats = [p.repeats for p in parts if len(p.repeats)]
+        combined = RunAnalysis(
+            repeats=pd.concat(repeats, ignore_index=True) if repeats else empty_repeats(),
+            laps=pd.concat([p.laps for p in parts], ignore_index=True),
+            phases=pd.concat([p.phases for p in parts], ignore_index=True),
+        )
+        return combined, self.analysed
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The three tables as pandas; what was gathered is freed as it is converted."""
         self._compact()
+        laps, self.laps = self.laps, []
+        if not laps:
+            all_laps = schema.empty("laps")
+        elif len(laps) == 1:
+            all_laps = laps[0]
+        else:
+            all_laps = schema.conform(pd.concat(laps, ignore_index=True), "laps")
         return {
-            "laps": _concat(self.pieces["laps"], "laps"),
+            "laps": all_laps,
             "samples": self._samples(),
             "sets": _concat(self.pieces["sets"], "sets"),
         }
@@ -619,7 +709,7 @@ class _Gathered:
         else:  # the recordings differ in columns: pandas aligns them
             body = pd.concat(chunks, ignore_index=True, sort=False)
         del chunks
-        ids = _repeated(self.keys, self.lengths)
+        ids, self.ids = pa.chunked_array(self.ids, pa.large_string()), []
         body.insert(0, "session_id", pd.array(ids, dtype=STR_DTYPE))
         return schema.conform(body, "samples")
 
@@ -676,7 +766,9 @@ def _numpy_frame(pieces: list[pa.Table]) -> pd.DataFrame:
     return arrow_frame(pa.concat_tables(pieces, promote_options="default"))
 
 
-def _read(export: _Export, tz: dt.tzinfo, recordings: RecordingReader | None) -> TrainingLog:
+def _read(
+    export: _Export, tz: dt.tzinfo, recordings: RecordingReader | None, analyse: bool
+) -> tuple[TrainingLog, RunsAnalysed | None]:
     from stridekit.io import parallel
 
     reader = recordings or RecordingReader(tz)
@@ -695,7 +787,7 @@ def _read(export: _Export, tz: dt.tzinfo, recordings: RecordingReader | None) ->
         filename = filenames[number - 1]
         if isinstance(filename, str) and filename.strip():
             requests.append((number, filename.strip(), session))
-    gathered = _Gathered()
+    gathered = _Gathered(analyse)
     outcomes = _read_recordings(export, requests, reader, gathered)
     file_entries: list[ReportEntry] = []
     joined_rows: set[int] = set()
@@ -731,13 +823,14 @@ def _read(export: _Export, tz: dt.tzinfo, recordings: RecordingReader | None) ->
     sessions = schema.conform(sessions, "sessions")
     sessions["local_date"] = local_dates(sessions["start_utc"], tz)
     frames = gathered.frames()
-    return TrainingLog(
+    log = TrainingLog(
         sessions=sessions,
         laps=frames["laps"],
         samples=frames["samples"],
         sets=frames["sets"],
         report=report,
     )
+    return log, gathered.analysis()
 
 
 def _concat(tables: list[pa.Table], table: str) -> pd.DataFrame:
