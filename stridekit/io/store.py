@@ -122,6 +122,10 @@ def write_log(
             final = folder / f"{name}{SUFFIXES[layout]}"
             written.append((folder / f".{final.name}-{write_id}.tmp", final))
             if layout == "arrow":
+                # one record batch: each column reads back as one array, which pandas
+                # takes as is (copied only when the frame had several chunks)
+                if any(c.num_chunks > 1 for c in table.columns):
+                    table = table.combine_chunks()
                 with (
                     pa.OSFile(str(written[-1][0]), "wb") as sink,
                     pa.ipc.new_file(sink, table.schema) as writer,

@@ -575,10 +575,10 @@ class _Gathered:
     Samples are compacted every :data:`COMPACT_ROWS` rows into one frame of contiguous numpy
     columns (the pieces, views of what a worker sent, are freed then), so the parent never
     holds every piece and the whole table at once. Each piece is one session's: its
-    ``session_id`` column is not copied but built once per batch from the keys and the
-    pieces' lengths. numpy, not Arrow, holds the copies: its large arrays sit on huge pages
-    where the machine offers them, which makes a copy of millions of rows several times
-    quicker than into fresh 4 KB pages.
+    ``session_id`` column is not copied but built once at the end (and for each batch
+    analysed) from the keys and the pieces' lengths. numpy, not Arrow, holds the copies:
+    its large arrays sit on huge pages where the machine offers them, which makes a copy
+    of millions of rows several times quicker than into fresh 4 KB pages.
 
     Each batch holds whole sessions, so its runs can be analysed when it is compacted
     (:func:`stridekit.analysis.intervals.analyse_runs`, which analyses each session on its
@@ -590,7 +590,7 @@ class _Gathered:
     def __init__(self, analyse: bool = False) -> None:
         self.pieces: dict[str, list[pa.Table]] = {name: [] for name in _RECORDED}
         self.chunks: list[pd.DataFrame] = []
-        self.ids: list[pa.Array] = []
+        self.every: tuple[list[str], list[int]] = ([], [])
         self.laps: list[pd.DataFrame] = []
         self.keys: list[str] = []
         self.lengths: list[int] = []
@@ -629,11 +629,12 @@ class _Gathered:
         if pieces:
             chunk = _numpy_frame(pieces)
             pieces.clear()
-            ids = _repeated(self.keys, self.lengths)
             self.chunks.append(chunk)
-            self.ids.append(ids)
+            self.every[0].extend(self.keys)
+            self.every[1].extend(self.lengths)
             if self.analyse and self.runs:
                 samples = chunk.copy(deep=False)
+                ids = _repeated(self.keys, self.lengths)
                 samples.insert(0, "session_id", pd.array(ids, dtype=STR_DTYPE))
         laps = _concat(self.pieces["laps"], "laps")
         if self.analyse and self.runs:
@@ -709,8 +710,9 @@ class _Gathered:
         else:  # the recordings differ in columns: pandas aligns them
             body = pd.concat(chunks, ignore_index=True, sort=False)
         del chunks
-        ids, self.ids = pa.chunked_array(self.ids, pa.large_string()), []
-        body.insert(0, "session_id", pd.array(ids, dtype=STR_DTYPE))
+        keys, lengths = self.every
+        body.insert(0, "session_id", pd.array(_repeated(keys, lengths), dtype=STR_DTYPE))
+        self.every = ([], [])
         return schema.conform(body, "samples")
 
 
