@@ -668,9 +668,11 @@ def test_python_and_arrow_routes_on_odd_texts(monkeypatch: pytest.MonkeyPatch) -
         ["2021-03-01T07:00:00+02:00", "2021-03-01T07:00:01Z"],  # an offset
         ["2021-03-01T07:00:00", " 2021-03-01T07:00:01Z"],  # no zone, whitespace
         ["1899-12-31T23:59:59Z", "2100-01-01T00:00:00Z"],  # beyond the common years
+        ["2021-03-01T07:00:00Z\n2021-03-01T07:00:01Z", "2021-03-01T07:00:02Z"],  # two in one
+        ["2021-03-01T07:00:00Z", None, "2021-03-01T07:00:02Z"],  # a point without a time
     ],
 )
-def test_times_read_alike_on_both_routes(times: list[str]) -> None:
+def test_times_read_alike_on_both_routes(times: list[str | None]) -> None:
     from stridekit.io import arrays
 
     few = arrays.parse_times(times)
