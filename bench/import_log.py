@@ -12,7 +12,9 @@ Each measurement runs in a fresh Python process calling the public
   empty cache);
 - warm: again on the cache the last cold run filled (median of three processes).
 
-A process reports its wall time for the call and ``resource.getrusage`` of itself; the
+A process reports its wall time for the call and ``resource.getrusage`` of itself, and,
+through the progress callback, the time and CPU time before the first file is done
+(``head``) and after the last one (``tail``: the serial work once the workers are done); the
 bench polls the whole process tree meanwhile (psutil, every 50 ms), since the pool's workers
 are children of a forkserver that ``RUSAGE_CHILDREN`` never sees: the peak of the summed
 resident memory of every process is compared with the target (shared pages are counted once
@@ -54,8 +56,15 @@ import json, os, resource, sys, time
 t0 = time.perf_counter()
 import stridekit
 t1 = time.perf_counter()
-log = stridekit.load_log(sys.argv[1], use_cache=True)
+c1 = time.process_time()
+marks = []
+def progress(done, total, path):
+    if done == 1 or done == total:
+        marks.append((time.perf_counter(), time.process_time()))
+log = stridekit.load_log(sys.argv[1], use_cache=True, progress=progress)
 t2 = time.perf_counter()
+c2 = time.process_time()
+first, last = (marks[0], marks[-1]) if marks else ((t2, c2), (t2, c2))
 me = resource.getrusage(resource.RUSAGE_SELF)
 kids = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({
@@ -64,6 +73,10 @@ print(json.dumps({
     "cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
     "main_cpu_s": me.ru_utime + me.ru_stime,
     "children_cpu_s": kids.ru_utime + kids.ru_stime,
+    "head_s": first[0] - t1,
+    "head_cpu_s": first[1] - c1,
+    "tail_s": t2 - last[0],
+    "tail_cpu_s": c2 - last[1],
     "rss_self_mb": me.ru_maxrss / 1024,
     "rss_child_mb": kids.ru_maxrss / 1024,
     "sessions": len(log.sessions),
@@ -277,6 +290,7 @@ def _print(r: dict[str, Any]) -> None:
         ("  records/s", f"{cold['records'] / cold['load_s']:,.0f}", "", None),
         ("  CPU, whole tree", f"{cold['tree_cpu_s']:.1f} s", "", None),
         ("  CPU, main process", f"{cold['main_cpu_s']:.1f} s", "", None),
+        ("    after the last file (serial tail)", f"{cold['tail_cpu_s']:.1f} s", "", None),
         ("  idle-machine estimate", f"{cold['idle_estimate_s']:.1f} s", "", None),
         (
             "warm load_log (median)",
