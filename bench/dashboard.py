@@ -339,8 +339,8 @@ def _kernel(log_path: Path, changes: int) -> dict[str, Any]:
     """Build each dashboard's page on the log and set its controls, timing the kernel side.
 
     A change is timed from setting the control's widget value to the last chart's message
-    built (its figure encoded as the JSON bytes the page receives); the size of each figure
-    sent is summed.
+    built (its figure encoded and, as the kernel's session would, dumped to JSON); the size
+    of each message sent is summed.
     """
     t0 = time.perf_counter()
     import stridekit
@@ -352,7 +352,7 @@ def _kernel(log_path: Path, changes: int) -> dict[str, Any]:
     sent: list[int] = []
 
     def watch(change: dict[str, Any]) -> None:
-        sent.append(len(change["new"]))  # the figure's JSON, sent as a binary buffer
+        sent.append(len(json.dumps(change["new"])))  # as the kernel's session would
 
     original_init = chart.Chart.__init__
 

@@ -63,7 +63,7 @@ def _sections(log: TrainingLog, view: Any) -> Iterator[tuple[str, str, str, list
         module = importlib.import_module(f"stridekit.dashboard.{key}")
         panel = module.panel(log, view)
         text = panel.line.value if getattr(panel, "line", None) is not None else ""
-        specs = [json.loads(chart.spec) for chart in panel.charts.values()]
+        specs = [chart.spec for chart in panel.charts.values()]
         yield module.TITLE, module.SUBTITLE, text, specs
 
 

@@ -16,7 +16,6 @@ Outcomes are asserted, never times; the waits are bounds on a loaded 2-core mach
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import re
 import shutil
@@ -132,15 +131,13 @@ def _message(kind: str, content: dict[str, Any], session: str, **metadata: str) 
 
 
 def _decode(frame: str | bytes) -> dict[str, Any]:
-    """A kernel message as jupyter_server sends it: JSON, or JSON and buffers in binary (the
-    buffers, as bytes, under the message's ``"buffers"``)."""
+    """A kernel message as jupyter_server sends it: JSON, or JSON and buffers in binary."""
     if isinstance(frame, str):
         return dict(json.loads(frame))
     (count,) = struct.unpack("!I", frame[:4])
-    offsets = [*struct.unpack(f"!{count}I", frame[4 : 4 + 4 * count]), len(frame)]
-    message = dict(json.loads(frame[offsets[0] : offsets[1]]))
-    message["buffers"] = [frame[a:b] for a, b in itertools.pairwise(offsets[1:])]
-    return message
+    offsets = struct.unpack(f"!{count}I", frame[4 : 4 + 4 * count])
+    end = offsets[1] if count > 1 else len(frame)
+    return dict(json.loads(frame[offsets[0] : end]))
 
 
 async def visit(url: str) -> Visit:
@@ -183,10 +180,6 @@ async def visit(url: str) -> Visit:
         data = (message.get("content") or {}).get("data") or {}
         if message.get("msg_type") == "comm_msg" and data.get("method") == "update_states":
             seen.states = data["states"]
-            buffers = message.get("buffers", [])
-            for (model, *path), buffer in zip(data["buffer_paths"], buffers, strict=True):
-                assert path == ["spec"], path  # a chart's figure: JSON in a binary buffer
-                seen.states[model]["state"]["spec"] = json.loads(buffer)
     socket.close()
     return seen
 

@@ -82,12 +82,6 @@ function getPlotly(model) {
 // Start fetching plotly.js as soon as the module is evaluated, before the first render.
 if (!window.Plotly) plotlyFromUrl();
 
-// The figure comes as UTF-8 JSON in a binary buffer (a DataView).
-const decoder = new TextDecoder();
-function decode(spec) {
-  return spec && spec.byteLength ? JSON.parse(decoder.decode(spec)) : {};
-}
-
 async function render({ model, el }) {
   const div = document.createElement("div");
   div.className = "stridekit-plot";
@@ -100,7 +94,7 @@ async function render({ model, el }) {
     return;
   }
   const draw = () => {
-    const figure = decode(model.get("spec"));
+    const figure = model.get("spec") || {};
     return Plotly.react(div, figure.data || [], figure.layout || {}, figure.config || {});
   };
   draw();
