@@ -42,49 +42,19 @@ MAX_RUN_SPEED_MPS: Final = 15.0
 The fastest sprinters peak near 12.4 m/s."""
 GPS_JUMP_SLACK_M: Final = 5.0
 """Position noise allowed on a step before it counts as a GPS jump in a run's speed [m]."""
-FEW_TIMES: Final = 2048
-"""Lists of up to this many times in the commonest form are read by NumPy's parser rather
-than Arrow's in :func:`parse_times`, to the same values: Arrow's fixed cost per call
-(about 0.3 ms when other work has just run) is more than NumPy's whole cost below about
-this many [count]."""
 
 _NAN: Final = math.nan
 _MIN_NS_TIME: Final = pd.Timestamp.min.tz_localize("UTC")
 _MAX_NS_TIME: Final = pd.Timestamp.max.tz_localize("UTC")
 _E2: Final = WGS84_F * (2 - WGS84_F)
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_NAIVE_EPOCH: Final = dt.datetime(1970, 1, 1)
-_EPOCH_DAY: Final = dt.date(1970, 1, 1)
-_NS_PER_DAY: Final = 86_400 * 1_000_000_000
-_M8_NS: Final = np.dtype("datetime64[ns]")
-_FEW_ROWS: Final = 10_000  # a str column of one value is built from a list up to this long
 _NS_PER_S: Final = 1_000_000_000
 _STR_DTYPE: Final = pd.api.types.pandas_dtype("str")
 _UTC_DTYPE: Final = pd.DatetimeTZDtype("ns", "UTC")
 _ARROW_BACKED: Final = getattr(_STR_DTYPE, "storage", None) == "pyarrow"
 _ARROW_STRINGS: Any = pd.arrays.ArrowStringArray  # its stubs lack the dtype argument
 _DATETIMES: Any = pd.arrays.DatetimeArray
-_FRAME: Any = pd.DataFrame  # its stubs lack the internals _from_blocks uses
-_RANGE: Any = pd.RangeIndex
-_COMMON_UTC: Final = (
-    r"(?:19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z"
-)
-_COMMON_UTC_LINES: Final = re.compile(rf"(?:{_COMMON_UTC}\n)*{_COMMON_UTC}", re.ASCII)
 _OFFSET: Final = re.compile(r"\d:\d\d(?::\d\d(?:[.,]\d*)?)?\s*([+-])(\d\d):?(\d\d)?\s*$")
-_STR_TEMPLATE: Any = (
-    _ARROW_STRINGS(pa.array([], type=pa.large_string()), dtype=_STR_DTYPE)
-    if _ARROW_BACKED and hasattr(_ARROW_STRINGS, "_from_pyarrow_array")
-    else None
-)
-
-try:  # pandas' block internals, for building frames from ready blocks (see _from_blocks)
-    from pandas._libs.internals import BlockPlacement
-    from pandas.core.internals.blocks import get_block_type
-    from pandas.core.internals.managers import BlockManager
-
-    _BLOCKS: tuple[Any, Any, Any] | None = (BlockPlacement, get_block_type, BlockManager)
-except ImportError:  # pragma: no cover - a pandas that moved them
-    _BLOCKS = None
 
 
 # --------------------------------------------------------------------------- text
@@ -227,17 +197,8 @@ def parse_times(
     Arrow's parser reads what devices write (``Z`` or an offset, any number of fractional
     digits up to nine, mixed within a file, surrounding whitespace) in one vectorised call.
     When any text is otherwise (no zone, another layout, unreadable), pandas reads them all,
-    each on its own, with unreadable ones missing. A list of up to :data:`FEW_TIMES` times
-    all in the commonest form (``2021-05-01T08:00:00.123Z``, years 1900 to 2099, up to six
-    fractional digits) is read by NumPy instead, to the same values: for so few times,
-    Arrow's per-call cost is most of the work.
+    each on its own, with unreadable ones missing.
     """
-    if isinstance(texts, list) and len(texts) <= FEW_TIMES:
-        ns = _common_utc_times(texts)
-        if ns is not None:
-            ok = np.empty(len(ns), dtype=bool)
-            ok.fill(True)
-            return ns, ok
     if not isinstance(texts, pa.Array):
         texts = pa.array(texts, type=pa.string())
     try:
@@ -254,28 +215,6 @@ def parse_times(
     ok = ~np.asarray(stamps.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     ns = stamps.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False, writable=True)
     return ns, ok
-
-
-def _common_utc_times(texts: list[str | None]) -> np.ndarray | None:
-    """``int64`` UTC nanoseconds of times all in the commonest form, else ``None``.
-
-    The form is ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z`` with a year from 1900 to 2099, checked
-    by one regular expression over the texts joined by newlines; NumPy's parser then reads
-    them in one call. A text in the form that is no real time (``2021-02-29``, hour 24,
-    second 60) gives ``None`` too, so that :func:`parse_times` reads the list as it reads
-    any other.
-    """
-    try:
-        joined = "\n".join(texts)  # type: ignore[arg-type]  # None raises, as wanted
-    except TypeError:
-        return None
-    if joined.count("\n") != len(texts) - 1 or _COMMON_UTC_LINES.fullmatch(joined) is None:
-        return None  # a text with a newline of its own, or one not in the form
-    try:
-        us = np.array(joined[:-1].split("Z\n"), dtype="datetime64[us]")
-    except ValueError:
-        return None
-    return us.astype(_M8_NS).view(np.int64)
 
 
 def utc_offset_s(text: str | None) -> float:
@@ -332,7 +271,7 @@ def in_time_order(
     if not ok.all():
         t_ns = t_ns[ok]
         cols = {k: v[ok] for k, v in cols.items()}
-    if len(t_ns) > 1 and (t_ns[1:] < t_ns[:-1]).any():
+    if len(t_ns) > 1 and (np.diff(t_ns) < 0).any():
         order = np.argsort(t_ns, kind="stable")
         t_ns = t_ns[order]
         cols = {k: v[order] for k, v in cols.items()}
@@ -358,17 +297,8 @@ def track_distance(
         Distance from the first position [m]. Points without a position stay where the
         runner last was; points before the first position have none (NaN).
     """
+    out = np.full(len(lat), _NAN)
     valid = ~(np.isnan(lat) | np.isnan(lon))
-    if valid.all():  # the usual case, without a mask
-        steps = wgs84_steps(lat, lon)
-        if segment is not None:
-            steps[segment[1:] != segment[:-1]] = 0.0
-        out = np.empty(len(lat))
-        if len(out):
-            out[0] = 0.0
-            steps.cumsum(out=out[1:])
-        return out
-    out = nans(len(lat))
     if not valid.any():
         return out
     steps = wgs84_steps(lat[valid], lon[valid])
@@ -376,7 +306,9 @@ def track_distance(
         seg = segment[valid]
         steps[seg[1:] != seg[:-1]] = 0.0
     out[valid] = np.concatenate([[0.0], np.cumsum(steps)])
-    return np.asarray(pd.Series(out).ffill().to_numpy())
+    if not valid.all():
+        out = pd.Series(out).ffill().to_numpy()
+    return out
 
 
 def wgs84_steps(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -402,8 +334,8 @@ def wgs84_steps(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """
     phi = np.radians(lat)
     lam = np.radians(lon)
-    d_phi = phi[1:] - phi[:-1]  # np.diff, without its Python layer
-    d_lam = lam[1:] - lam[:-1]
+    d_phi = np.diff(phi)
+    d_lam = np.diff(lam)
     d_lam = (d_lam + np.pi) % (2 * np.pi) - np.pi  # across the antimeridian
     mid = phi[:-1] + d_phi / 2
     w2 = 1.0 - _E2 * np.sin(mid) ** 2
@@ -455,53 +387,31 @@ def derived_speed(t_s: np.ndarray, dist: np.ndarray, running: bool = False) -> n
         clipped to the samples with a distance) over the window's length [m/s], never
         negative; NaN outside the samples with a distance, or where fewer than two have one.
     """
+    speed = np.full(len(t_s), _NAN)
     valid = ~np.isnan(dist)
-    every = bool(valid.all())
-    if (not every and valid.sum() < 2) or len(t_s) < 2:
-        return nans(len(t_s))
-    tv, dv = (t_s, dist) if every else (t_s[valid], dist[valid])
-    dv = np.maximum.accumulate(dv)
+    if valid.sum() < 2:
+        return speed
+    tv, dv = t_s[valid], np.maximum.accumulate(dist[valid])
     at_jump = None
     if running:
-        steps = dv[1:] - dv[:-1]
-        jumps = steps > MAX_RUN_SPEED_MPS * (tv[1:] - tv[:-1]) + GPS_JUMP_SLACK_M
+        steps = np.diff(dv)
+        jumps = steps > MAX_RUN_SPEED_MPS * np.diff(tv) + GPS_JUMP_SLACK_M
         if jumps.any():
             steps[jumps] = 0.0
             dv = np.concatenate([dv[:1], dv[0] + np.cumsum(steps)])
             where = np.flatnonzero(valid)
             at_jump = np.concatenate([where[:-1][jumps], where[1:][jumps]])
-    # np.clip and np.errstate as ufuncs (their Python layers cost more than the work here)
-    first, last = tv[0], tv[-1]
-    lo_t = np.minimum(np.maximum(t_s - SPEED_HALF_WINDOW_S, first), last)
-    hi_t = np.minimum(np.maximum(t_s + SPEED_HALF_WINDOW_S, first), last)
+    inside = (t_s >= tv[0]) & (t_s <= tv[-1])
+    lo_t = np.clip(t_s - SPEED_HALF_WINDOW_S, tv[0], tv[-1])
+    hi_t = np.clip(t_s + SPEED_HALF_WINDOW_S, tv[0], tv[-1])
     span = hi_t - lo_t
     moved = np.interp(hi_t, tv, dv) - np.interp(lo_t, tv, dv)
-    usable = span > 0
-    if not every:  # samples outside those with a distance have no speed
-        usable &= (t_s >= first) & (t_s <= last)
-    speed = np.divide(moved, span, out=nans(len(t_s)), where=usable)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        speed = np.where(inside & (span > 0), moved / span, _NAN)
     speed = np.maximum(speed, 0.0)
     if at_jump is not None:
         speed[at_jump] = _NAN
     return plausible_speed(speed, running)
-
-
-def nans(n: int) -> np.ndarray:
-    """``n`` NaN (what ``np.full(n, np.nan)`` makes, without its Python layer).
-
-    Parameters
-    ----------
-    n
-        The length [count].
-
-    Returns
-    -------
-    numpy.ndarray
-        ``float64``, all NaN.
-    """
-    out = np.empty(n)
-    out.fill(_NAN)
-    return out
 
 
 def plausible_speed(speed: np.ndarray, running: bool) -> np.ndarray:
@@ -564,14 +474,10 @@ def weights(t_s: np.ndarray) -> np.ndarray:
     """
     if len(t_s) < 2:
         return np.ones(len(t_s))
-    m = len(t_s) - 1
-    out = np.empty(m + 1)
-    gaps = out[:m]  # np.clip(np.diff(t_s), 0, MAX_WEIGHT_GAP_S), as ufuncs
-    np.minimum(np.maximum(t_s[1:] - t_s[:-1], 0.0), MAX_WEIGHT_GAP_S, out=gaps)
-    ordered = gaps.copy()  # the median, without np.median's overhead on short arrays
-    ordered.sort()
-    out[m] = (ordered[(m - 1) // 2] + ordered[m // 2]) / 2
-    return out
+    gaps = np.clip(np.diff(t_s), 0.0, MAX_WEIGHT_GAP_S)
+    ordered = np.sort(gaps)  # the median, without np.median's overhead on short arrays
+    m = len(ordered)
+    return np.append(gaps, (ordered[(m - 1) // 2] + ordered[m // 2]) / 2)
 
 
 def weighted_mean(values: np.ndarray, weights: np.ndarray, keep: np.ndarray) -> float:
@@ -594,8 +500,7 @@ def weighted_mean(values: np.ndarray, weights: np.ndarray, keep: np.ndarray) -> 
     keep = keep & ~np.isnan(values) & (weights > 0)
     if not keep.any():
         return _NAN
-    kept = weights[keep]  # what np.average computes, without its checks (the sum is > 0)
-    return float((values[keep] * kept).sum() / kept.sum())
+    return float(np.average(values[keep], weights=weights[keep]))
 
 
 # --------------------------------------------------------------------------- tables
@@ -614,8 +519,8 @@ def session_id_of(start_ns: int) -> str:
     str
         The same key as :func:`stridekit.io.common.session_key` makes, without pandas.
     """
-    when = _NAIVE_EPOCH + dt.timedelta(seconds=int(start_ns) // _NS_PER_S)
-    return when.strftime("%Y%m%dT%H%M%SZ")
+    text = str(np.datetime64(int(start_ns) // _NS_PER_S, "s"))  # YYYY-MM-DDTHH:MM:SS
+    return text.replace("-", "").replace(":", "") + "Z"
 
 
 def unique_keys(starts_ns: Sequence[int]) -> list[str]:
@@ -676,8 +581,8 @@ def local_dates(
             when = (_EPOCH + dt.timedelta(microseconds=int(ns) // 1000)).astimezone(zone)
         else:
             when = _EPOCH + dt.timedelta(microseconds=int(ns) // 1000 + int(offset * 1e6))
-        days.append((when.date() - _EPOCH_DAY).days * _NS_PER_DAY)
-    return np.array(days, dtype=np.int64).view(_M8_NS)
+        days.append(when.date())
+    return np.array(days, dtype="datetime64[D]").astype("datetime64[ns]")
 
 
 def utc_times(ns: np.ndarray) -> Any:
@@ -693,7 +598,7 @@ def utc_times(ns: np.ndarray) -> Any:
     pandas.arrays.DatetimeArray
         Of dtype ``datetime64[ns, UTC]``.
     """
-    m8 = np.asarray(ns).view(_M8_NS)
+    m8 = np.asarray(ns).view("M8[ns]")
     try:  # tens of times faster than the public localisation, which checks every value
         return _DATETIMES._simple_new(m8, dtype=_UTC_DTYPE)
     except (AttributeError, TypeError):  # pragma: no cover - a pandas without it
@@ -763,10 +668,7 @@ def stack(
         ``session_id``, the tables' columns and ``time_utc`` (with ``time_ns``), as
         :func:`frame` takes them.
     """
-    if len(ids) == 1:
-        rows: np.ndarray | int = lengths[0]
-    else:
-        rows = np.repeat(np.arange(len(ids)), lengths)
+    rows = np.repeat(np.arange(len(ids)), lengths)
     columns: dict[str, Any] = {"session_id": take_strings(ids, rows)}
     for name in tables[0]:
         values = [t[name] for t in tables]
@@ -797,18 +699,6 @@ class _Layout:
             for i, (n, d) in enumerate(zip(names, dtypes, strict=True))
             if d not in ("float64", "int64")
         ]
-        # The blocks in the order frame() makes them: each one's column positions, and (for
-        # the direct route of _from_blocks) its placement object and block class, made once.
-        at = ([self.float_at] if self.floats else []) + ([self.int_at] if self.ints else [])
-        kinds = ["float64"] * bool(self.floats) + ["int64"] * bool(self.ints)
-        self.block_at = [*at, *(a for a, _, _ in self.others)]
-        self.block_kinds: list[tuple[Any, Any]] = []
-        if _BLOCKS is not None:
-            placement, block_type = _BLOCKS[:2]
-            dtypes_of = [*kinds, *(d for _, _, d in self.others)]
-            for where, dtype in zip(self.block_at, dtypes_of, strict=True):
-                kind = block_type(pd.api.types.pandas_dtype(dtype))
-                self.block_kinds.append((kind, placement(where)))
 
 
 @cache
@@ -839,54 +729,25 @@ def frame(table: str, values: dict[str, Any], extra: Sequence[str] = ()) -> pd.D
     """
     layout = _layout(table, tuple(extra))
     n = len(values["session_id"])
-    arrays: list[Any] = []
+    blocks: list[tuple[Any, np.ndarray]] = []
     if layout.floats:
-        given = [values.get(name) for name in layout.floats]
-        if all(value is None or isinstance(value, list) for value in given):
-            # a sessions or laps table's columns: one conversion for all
-            block = np.array([[_NAN] * n if v is None else v for v in given], dtype=np.float64)
-            block = block.reshape(len(given), n)
-        else:
-            block = np.empty((len(layout.floats), n))
-            for i, value in enumerate(given):
-                block[i] = _NAN if value is None else np.asarray(value, dtype=np.float64)
-        arrays.append(block)
+        block = np.empty((len(layout.floats), n))
+        for i, name in enumerate(layout.floats):
+            value = values.get(name)
+            block[i] = _NAN if value is None else np.asarray(value, dtype=np.float64)
+        blocks.append((block, layout.float_at))
     if layout.ints:
         ints = np.zeros((len(layout.ints), n), dtype=np.int64)
         for i, name in enumerate(layout.ints):
             value = values.get(name)
             if value is not None:
                 ints[i] = np.asarray(value, dtype=np.int64)
-        arrays.append(ints)
+        blocks.append((ints, layout.int_at))
     texts = _texts_of(layout, values, n)
-    for _, name, dtype in layout.others:
+    for at, name, dtype in layout.others:
         column = texts.get(name)
-        arrays.append(_column(values.get(name), dtype, n) if column is None else column)
-    return _from_blocks(layout, arrays, n)
-
-
-def _from_blocks(layout: _Layout, arrays: list[Any], n: int) -> pd.DataFrame:
-    """The frame of ``n`` rows whose blocks hold ``arrays``, in ``layout.block_at`` order.
-
-    The arrays are new (or immutable, as arrow strings are) and at their block's dtype, so
-    the direct route hands them to pandas' block manager without the checks and
-    conversions of the public ``create_dataframe_from_blocks`` (which it equals: a test
-    compares the two), at about half the cost: a file's sessions frame has a dozen blocks.
-    """
-    if _BLOCKS is None:  # pragma: no cover - a pandas without these internals
-        return create_dataframe_from_blocks(
-            list(zip(arrays, layout.block_at, strict=True)),
-            pd.RangeIndex(n),
-            _fresh(layout.columns),
-        )
-    manager = _BLOCKS[2]
-    blocks = []
-    for (kind, placement), values in zip(layout.block_kinds, arrays, strict=True):
-        if isinstance(values, _DATETIMES):  # stored 2-D in their blocks, as _make_block does
-            values = values.reshape(1, -1)
-        blocks.append(kind(values, ndim=2, placement=placement))
-    mgr = manager(tuple(blocks), [_fresh(layout.columns), _RANGE._simple_new(range(n))], False)
-    return _FRAME._from_mgr(mgr, mgr.axes)
+        blocks.append((_column(values.get(name), dtype, n) if column is None else column, at))
+    return create_dataframe_from_blocks(blocks, pd.RangeIndex(n), _fresh(layout.columns))
 
 
 def _texts_of(layout: _Layout, values: dict[str, Any], n: int) -> dict[str, Any]:
@@ -905,7 +766,10 @@ def _texts_of(layout: _Layout, values: dict[str, Any], n: int) -> dict[str, Any]
     if len(names) < 2:
         return {}
     joined = pa.array([v for name in names for v in values[name]], type=pa.large_string())
-    return {name: _str_array(joined.slice(i * n, n)) for i, name in enumerate(names)}
+    return {
+        name: _ARROW_STRINGS(joined.slice(i * n, n), dtype=_STR_DTYPE)
+        for i, name in enumerate(names)
+    }
 
 
 def _fresh(index: pd.Index) -> pd.Index:
@@ -913,13 +777,9 @@ def _fresh(index: pd.Index) -> pd.Index:
 
     A view (or ``index.copy()``) would share the cache, and with it a lookup engine that
     every later slice of the columns (as :func:`stridekit.schema.conform` takes) would
-    rebuild. Where pandas' block internals are used (:func:`_from_blocks`), its private
-    ``_simple_new`` too: about 1 us a frame where the public route takes 8.
+    rebuild. Public API: about 8 us a frame where pandas' private ``_simple_new`` took 1.
     """
-    if _BLOCKS is not None:
-        same: Any = index
-        return type(same)._simple_new(same._values, name=same.name)
-    return pd.Index(index.array, copy=False)  # pragma: no cover - pandas without internals
+    return pd.Index(index.array, copy=False)
 
 
 def _column(value: Any, dtype: str, n: int) -> Any:
@@ -929,15 +789,11 @@ def _column(value: Any, dtype: str, n: int) -> Any:
     if dtype == "str":
         if value is None:
             return strings([None] * n)
-        if isinstance(value, pd.api.extensions.ExtensionArray) and (
-            value.dtype is _STR_DTYPE or value.dtype == _STR_DTYPE
-        ):
+        if isinstance(value, pd.api.extensions.ExtensionArray) and value.dtype == _STR_DTYPE:
             return value
         return strings(value)
     if dtype == schema.UTC_DTYPE:
-        if isinstance(value, _DATETIMES) and (
-            value.dtype is _UTC_DTYPE or value.dtype == _UTC_DTYPE
-        ):
+        if isinstance(value, _DATETIMES) and value.dtype == _UTC_DTYPE:
             return value
         if value is None:
             return utc_times(np.full(n, np.iinfo(np.int64).min, dtype=np.int64))
@@ -948,7 +804,7 @@ def _column(value: Any, dtype: str, n: int) -> Any:
         if value is None:
             value = np.full(n, np.datetime64("NaT", "ns"))
         if isinstance(value, np.ndarray):
-            m8 = value.astype(_M8_NS)
+            m8 = value.astype("datetime64[ns]")
             try:  # as utc_times: the public route checks every value again
                 return _DATETIMES._simple_new(m8, dtype=m8.dtype)
             except (AttributeError, TypeError):  # pragma: no cover - a pandas without it
@@ -972,17 +828,7 @@ def empty(table: str) -> pd.DataFrame:
         A shallow copy of one cached empty frame: copy-on-write keeps each copy's changes
         its own.
     """
-    cached = _empty(table)
-    if _BLOCKS is None:  # pragma: no cover - a pandas without these internals
-        return cached.copy(deep=False)
-    # What copy(deep=False) does, without its generic layers (a third of its cost): new
-    # blocks on the same values, registered as references to them, so that a write to one
-    # frame copies first and never shows in another.
-    blocks = tuple(
-        type(b)(b.values, ndim=2, placement=b.mgr_locs, refs=b.refs) for b in cached._mgr.blocks
-    )
-    mgr = _BLOCKS[2](blocks, [_fresh(cached.columns), _RANGE._simple_new(range(0))], False)
-    return _FRAME._from_mgr(mgr, mgr.axes)
+    return _empty(table).copy(deep=False)
 
 
 @cache
@@ -1008,20 +854,9 @@ def strings(values: Any) -> Any:
         values = values.tolist()
     if _ARROW_BACKED:
         if isinstance(values, list) and values.count(None) == len(values):
-            return _str_array(_nulls(len(values)))
-        return _str_array(pa.array(values, type=pa.large_string()))
+            return _ARROW_STRINGS(_nulls(len(values)), dtype=_STR_DTYPE)
+        return _ARROW_STRINGS(pa.array(values, type=pa.large_string()), dtype=_STR_DTYPE)
     return pd.array(values, dtype=_STR_DTYPE)  # pragma: no cover - pandas without pyarrow
-
-
-def _str_array(values: pa.Array) -> Any:
-    """Arrow ``large_string`` values as a pandas ``str`` array (arrow-backed ``str`` only).
-
-    Through the array class's own constructor for results of arrow operations where pandas
-    has one: half the cost of the public constructor, which checks the type again.
-    """
-    if _STR_TEMPLATE is not None:
-        return _STR_TEMPLATE._from_pyarrow_array(values)
-    return _ARROW_STRINGS(values, dtype=_STR_DTYPE)  # pragma: no cover - older pandas
 
 
 @cache
@@ -1030,7 +865,7 @@ def _nulls(n: int) -> pa.Array:
     return pa.nulls(n, pa.large_string())
 
 
-def take_strings(values: Sequence[str], index: np.ndarray | int) -> Any:
+def take_strings(values: Sequence[str], index: np.ndarray) -> Any:
     """``values[index]`` as a pandas ``str`` array, gathered by pyarrow.
 
     Parameters
@@ -1038,24 +873,19 @@ def take_strings(values: Sequence[str], index: np.ndarray | int) -> Any:
     values
         The distinct strings (a session's key each, say).
     index
-        For each row, which of ``values`` it holds; or, with one value, the number of rows.
+        For each row, which of ``values`` it holds.
 
     Returns
     -------
     pandas.api.extensions.ExtensionArray
         Of dtype ``str``, one a row.
     """
-    rows = index if isinstance(index, int) else len(index)
     if _ARROW_BACKED:
-        if len(values) == 1 and rows <= _FEW_ROWS:  # the converter the other columns use
-            taken = pa.array([values[0]] * rows, type=pa.large_string())
-        elif len(values) == 1:
-            taken = pa.repeat(pa.scalar(values[0], pa.large_string()), rows)
+        if len(values) == 1:
+            taken = pa.repeat(pa.scalar(values[0], pa.large_string()), len(index))
         else:
             taken = pa.array(values, type=pa.large_string()).take(pa.array(index))
-        return _str_array(taken)
-    if isinstance(index, int):  # pragma: no cover
-        index = np.zeros(index, dtype=np.intp)
+        return _ARROW_STRINGS(taken, dtype=_STR_DTYPE)
     return strings(np.array(values, dtype=object)[index])  # pragma: no cover
 
 
@@ -1076,7 +906,6 @@ __all__ = [
     "frame",
     "in_time_order",
     "local_dates",
-    "nans",
     "number_table",
     "parse_times",
     "plausible_speed",

@@ -49,18 +49,17 @@ from stridekit.io import safety
 from stridekit.io.arrays import (
     LONG_STEP_M,
     MAX_RUN_SPEED_MPS,
-    arrow_cast,
     ascent,
     derived_speed,
     empty,
-    floats,
     frame,
     in_time_order,
-    nans,
+    number_table,
     parse_times,
     plausible_speed,
     session_columns,
     stack,
+    texts_by_row,
     track_distance,
     utc_offset_s,
     weighted_mean,
@@ -213,37 +212,31 @@ class _RawTrack:
     name: str | None = None
     desc: str | None = None
     type: str | None = None
-    # The points' texts in document order, one a point: lat and lon attributes, <time>,
-    # and the segment (counted from 0, -1 before the first <trkseg>). The other fields'
-    # texts are by point (row) in one dict a field (ele, hr, cad, temp, speed), holding only
-    # the points that have one. Turned into columns by _points().
+    # Point data as a flat stream of (field code, text) in document order; code 0 (a
+    # <trkpt>) opens a new point, code 2 a new segment. The points' lat and lon attributes
+    # are in lists of their own, one per point. Turned into columns, vectorised, by
+    # _points().
+    codes: bytes = b""
+    texts: list[str | None] = field(default_factory=list)
     lat: list[str | None] = field(default_factory=list)
     lon: list[str | None] = field(default_factory=list)
-    times: list[str | None] = field(default_factory=list)
-    segments: list[int] = field(default_factory=list)
-    cells: tuple[dict[int, str | None], ...] = ()
 
 
 _TAGS: Final = ("trkpt", "lon", "trkseg", "time", "ele", "hr", "cad", "atemp", "temp", "speed")
-"""Elements read, by code (their position); ``lon`` (code 1) is no element: a ``trkpt``'s
-``lat`` and ``lon`` attributes are read with it."""
+"""Fields of the code stream; the position is the code. ``lon`` (code 1) is not in the
+stream: a ``trkpt``'s ``lat`` and ``lon`` attributes are kept apart."""
 _CODE: Final = {name: code for code, name in enumerate(_TAGS)}
 _ITER: Final = tuple("{*}" + name for name in _TAGS if name != "lon")
 _NUMERIC: Final = ("", "", "", "", "ele", "hr", "cad", "temp", "temp", "speed")
 """The numeric column each code fills ("" for none); ``atemp`` and ``temp`` fill one."""
 _COLUMNS: Final = ("lat", "lon", "ele", "hr", "cad", "temp", "speed")
-_FIELDS: Final = _COLUMNS[2:]
-"""The columns read from elements (``lat`` and ``lon`` are attributes)."""
-_SLOT: Final = tuple(_FIELDS.index(name) if name else -1 for name in _NUMERIC)
-"""The field (position in ``_FIELDS``) each code fills, -1 for none."""
-FEW_NUMBERS: Final = 256
-"""Up to this many number texts a track are read by Python's ``float``, more by Arrow:
-Python takes about 1.5 us a text (the points' 17-digit positions are its slow case),
-Arrow about 0.3 ms a call when other work has just run, and a little a text [count]."""
+_FIELD: Final = np.array([_COLUMNS.index(n) if n else -1 for n in _NUMERIC], dtype=np.int64)
 _TRKPT: Final = 0
 _SEGMENT: Final = 2
 _TIME: Final = 3
-_INF: Final = math.inf
+_LAT: Final = _COLUMNS.index("lat")
+_LON: Final = _COLUMNS.index("lon")
+_LAT_LON: Final = np.array([_LAT, _LON], dtype=np.int64)
 
 
 def _read_track(trk: etree._Element, code_of: dict[str, int]) -> _RawTrack:
@@ -258,122 +251,65 @@ def _read_track(trk: etree._Element, code_of: dict[str, int]) -> _RawTrack:
             out.type = _text(ch.text)
     # One pass over the track's relevant descendants, filtered in C by lxml; every other
     # element (extensions, TrackPointExtension ...) is never turned into a proxy. This is
-    # most of the reader's time: a field's code is found by one dict lookup (the local name
-    # is split off once per distinct tag), and texts are dealt to their point as they come.
-    # An element before the track's first point belongs to no point; where a point has two
-    # texts for one field, the later one counts.
-    lat, lon, times, segments = out.lat, out.lon, out.times, out.segments
-    cells: tuple[dict[int, str | None], ...] = tuple({} for _ in _FIELDS)
-    out.cells = cells
-    row = -1
-    segment = -1
-    for el in trk.iter(*_ITER):
-        tag = el.tag
-        code = code_of.get(tag)
-        if code is None:
-            code = code_of[tag] = _CODE[_local(tag)]
-        if code == _TRKPT:
-            row += 1
-            lat.append(el.get("lat"))
-            lon.append(el.get("lon"))
-            times.append(None)
-            segments.append(segment)
-        elif code == _SEGMENT:
-            segment += 1
-        elif row >= 0:
-            if code == _TIME:
-                times[row] = el.text
-            else:
-                cells[_SLOT[code]][row] = el.text
+    # most of the reader's time, so it is done in comprehensions, a field's code found by
+    # one dict lookup (the local name is split off once per distinct tag).
+    elements = list(trk.iter(*_ITER))
+    tags = [el.tag for el in elements]
+    for tag in set(tags).difference(code_of):
+        code_of[tag] = _CODE[_local(tag)]
+    out.codes = bytes([code_of[tag] for tag in tags])
+    out.texts = [el.text for el in elements]
+    points = list(trk.iter("{*}trkpt"))  # the same elements as code 0, in the same order
+    out.lat = [el.get("lat") for el in points]
+    out.lon = [el.get("lon") for el in points]
     return out
 
 
-def _points(
-    track: _RawTrack,
-) -> tuple[dict[str, np.ndarray], np.ndarray | None, set[str]]:
+def _codes(track: _RawTrack) -> np.ndarray:
+    return np.frombuffer(track.codes, dtype=np.int8)
+
+
+def _points(track: _RawTrack) -> tuple[pa.Array, dict[str, np.ndarray], np.ndarray]:
     """The track's points as columns.
 
     Returns
     -------
+    times
+        Arrow strings: each point's ``<time>`` text, null where absent.
     cols
         ``lat``, ``lon`` [degrees], ``ele`` [m], ``hr`` [beats/min], ``cad`` [strides/min],
         ``temp`` [°C], ``speed`` [m/s] as float arrays (NaN where absent or unreadable).
     segment
-        Each point's segment, counted from 0 within the track; ``None`` when all points are
-        in one.
-    present
-        The names of ``cols`` that some point has an element for (the others are all NaN).
-
-    Notes
-    -----
-    Numbers are read by ``float``, in plain Python: a small file's cost is the number of
-    NumPy and Arrow calls, not the work per point.
+        Each point's segment, counted from 0 within the track.
     """
+    codes = _codes(track)
     n = len(track.lat)
-    names = ["lat", "lon"]
-    texts = [track.lat, track.lon]
-    for name, cells in zip(_FIELDS, track.cells, strict=True):
-        if cells:
-            names.append(name)
-            # rows come in ascending order, so n of them are all rows in order
-            texts.append(
-                list(cells.values()) if len(cells) == n else list(map(cells.get, range(n)))
-            )
-    table = _numbers(texts, n)
-    cols = dict(zip(names, table, strict=True))
-    for name in _FIELDS:
-        if name not in cols:
-            cols[name] = nans(n)
-    present = set(names)
-    segments = track.segments
-    one = not segments or segments.count(segments[0]) == n
-    return cols, None if one else np.array(segments, dtype=np.int64), present
-
-
-def _numbers(fields: list[list[str | None]], n: int) -> np.ndarray:
-    """Fields' number texts (``n`` each) as rows of ``float64``, NaN where absent,
-    unreadable or not finite.
-
-    Read by ``float`` (which rounds correctly, and allows surrounding whitespace), all in
-    one list, or, beyond :data:`FEW_NUMBERS` texts, by Arrow's parser (which rounds the
-    same and reads a subset of what ``float`` reads) in one call. When a text is not a
-    number, each field is read on its own, and a field with such a text by :func:`floats`,
-    so that an odd text is missing and the others read.
-    """
-    if len(fields) * n > FEW_NUMBERS:  # Arrow's C parser, in one call for them all
-        flat = pa.array([text for texts in fields for text in texts], type=pa.string())
-        try:
-            parsed = arrow_cast(flat, pa.float64())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            return _each_field(fields, n)
-        out = parsed.to_numpy(zero_copy_only=False, writable=True).reshape(len(fields), n)
-        out[~np.isfinite(out)] = _NAN
-        return out
-    try:
-        values = [_NAN if text is None else float(text) for texts in fields for text in texts]
-    except ValueError:
-        return _each_field(fields, n)
-    out = np.array(values, dtype=np.float64).reshape(len(fields), n)
-    if _INF in values or -_INF in values:
-        out[np.isinf(out)] = _NAN
-    return out
-
-
-def _each_field(fields: list[list[str | None]], n: int) -> np.ndarray:
-    """:func:`_numbers` field by field, for fields one of which has a text that is no number."""
-    return np.array([_field_numbers(texts) for texts in fields]).reshape(len(fields), n)
-
-
-def _field_numbers(texts: list[str | None]) -> np.ndarray:
-    try:
-        values = [_NAN if text is None else float(text) for text in texts]
-    except ValueError:
-        out = floats(np.array(texts, dtype=object))
-        out[~np.isfinite(out)] = _NAN
-        return out
-    out = np.array(values, dtype=np.float64)
-    out[np.isinf(out)] = _NAN
-    return out
+    # Texts go to arrow, whose C parser reads numbers and times many times faster than
+    # Python: the element texts and then the points' lat and lon attributes in one array,
+    # so that one conversion and one filter serve them all.
+    texts = pa.array(track.texts + track.lat + track.lon, type=pa.string())
+    opens = codes == _TRKPT
+    rows_before = np.cumsum(opens)
+    row = rows_before - 1
+    segment = np.cumsum(codes == _SEGMENT)[opens] - 1
+    every = np.arange(n)
+    # Every numeric text (and every lat and lon) parsed in one call, scattered into one row
+    # per column; the masks cover the element texts, then the attributes.
+    field_of = _FIELD[codes]
+    numeric = np.concatenate([(field_of >= 0) & (row >= 0), np.ones(2 * n, dtype=bool)])
+    times = texts_by_row(
+        texts,
+        np.concatenate([(codes == _TIME) & (row >= 0), np.zeros(2 * n, dtype=bool)]),
+        np.concatenate([row, every, every]),
+        n,
+    )
+    table = number_table(
+        texts.filter(pa.array(numeric)),
+        np.concatenate([field_of, np.repeat(_LAT_LON, n)])[numeric],
+        np.concatenate([row, every, every])[numeric],
+        (len(_COLUMNS), n),
+    )
+    return times, dict(zip(_COLUMNS, table, strict=True)), segment
 
 
 # --------------------------------------------------------------------------- computing
@@ -403,23 +339,19 @@ def _sport(kind: str | None) -> str:
 def _build(
     track: _RawTrack, file_name: str | None, file_desc: str | None, source: str
 ) -> _Part | None:
-    times = track.times
-    cols, segment, present = _points(track)
+    times, cols, segment = _points(track)
     t_ns, ok = parse_times(times)
-    every = bool(ok.all())
-    if not every and not ok.any():
+    if not ok.any():
         return None
-    first = int(np.argmin(t_ns)) if every else int(np.flatnonzero(ok)[np.argmin(t_ns[ok])])
-    offset_s = utc_offset_s(times[first])
-    if segment is not None:
-        cols = {**cols, "segment": segment}
-    t_ns, cols = in_time_order(t_ns, ok, cols)
-    segment = cols.pop("segment", None)
+    first = int(np.flatnonzero(ok)[np.argmin(t_ns[ok])])
+    offset_s = utc_offset_s(times[first].as_py())
+    t_ns, cols = in_time_order(t_ns, ok, {**cols, "segment": segment})
+    segment = cols.pop("segment")
     start_ns = int(t_ns[0])
     t_s = (t_ns - start_ns) / 1e9
     sport = _sport(track.type)
-    samples, moving = _samples(t_s, cols, segment, present, sport == "run")
-    session = _session(track, sport, samples, moving, present, file_name, file_desc, source)
+    samples, moving = _samples(t_s, cols, segment, sport == "run")
+    session = _session(track, sport, samples, moving, file_name, file_desc, source)
     return _Part(start_ns, offset_s, session, samples, t_ns)
 
 
@@ -430,43 +362,23 @@ def _segment_bounds(segment: np.ndarray) -> np.ndarray:
 
 
 def _samples(
-    t_s: np.ndarray,
-    cols: dict[str, np.ndarray],
-    segment: np.ndarray | None,
-    present: set[str],
-    running: bool,
+    t_s: np.ndarray, cols: dict[str, np.ndarray], segment: np.ndarray, running: bool
 ) -> tuple[dict[str, Any], float]:
-    """The samples' columns, and the moving time (elapsed less the gaps between segments).
-
-    ``segment`` is ``None`` for a track of one segment, and ``present`` names the columns
-    with any value: a small file's cost is its count of NumPy calls, so none is spent on
-    segment bounds, derived speeds or steps that cannot differ from the shortcuts'.
-    """
+    """The samples' columns, and the moving time (elapsed less the gaps between segments)."""
     lat, lon = cols["lat"], cols["lon"]
     dist = track_distance(lat, lon, segment)
-    bounds = [0, len(t_s)] if segment is None else _segment_bounds(segment).tolist()
-    pairs = list(itertools.pairwise(bounds))
+    bounds = _segment_bounds(segment)
     speed = cols["speed"]
-    recorded = "speed" in present
-    if not recorded or np.isnan(speed).any():
-        parts = [derived_speed(t_s[a:b], dist[a:b], running) for a, b in pairs]
-        derived = parts[0] if len(parts) == 1 else np.concatenate(parts)
-        # derived speeds are plausible already
-        speed = (
-            plausible_speed(np.where(np.isnan(speed), derived, speed), running)
-            if recorded
-            else derived
+    if np.isnan(speed).any():
+        derived = np.concatenate(
+            [derived_speed(t_s[a:b], dist[a:b], running) for a, b in itertools.pairwise(bounds)]
         )
-    else:
-        speed = plausible_speed(speed, running)
-    moving = float(sum(t_s[b - 1] - t_s[a] for a, b in pairs))
-    if running and "cad" in present:
-        cadence = 2.0 * cols["cad"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            step = np.where(cadence > 0, speed / (cadence / 60.0), _NAN)
-    else:  # what the above gives without any cadence
-        cadence = np.full(len(t_s), _NAN)
-        step = np.full(len(t_s), _NAN)
+        speed = np.where(np.isnan(speed), derived, speed)
+    speed = plausible_speed(speed, running)
+    moving = float(sum(t_s[b - 1] - t_s[a] for a, b in itertools.pairwise(bounds)))
+    cadence = 2.0 * cols["cad"] if running else np.full(len(t_s), _NAN)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = np.where(cadence > 0, speed / (cadence / 60.0), _NAN)
     samples = {
         "t_s": t_s,
         "distance_m": dist,
@@ -487,22 +399,18 @@ def _session(
     sport: str,
     samples: dict[str, Any],
     moving: float,
-    present: set[str],
     file_name: str | None,
     file_desc: str | None,
     source: str,
 ) -> dict[str, Any]:
     t_s = samples["t_s"]
-    # The distance counts from 0 at the first position, and stays put where there is none
-    # (NaN only before the first): its last value is the track's length, else NaN.
-    distance = float(samples["distance_m"][-1])
+    dist = samples["distance_m"][~np.isnan(samples["distance_m"])]
+    distance = float(dist[-1] - dist[0]) if len(dist) else _NAN
     speed = distance / moving if moving > 0 else _NAN
     w = weights(t_s)
     hr = samples["hr_bpm"]
     cadence_samples = samples["cadence_spm"]
-    cadence = _NAN
-    if "cad" in present and sport == "run":
-        cadence = weighted_mean(cadence_samples, w, cadence_samples > 0)
+    cadence = weighted_mean(cadence_samples, w, cadence_samples > 0)
     step = speed / (cadence / 60.0) if cadence > 0 and not math.isnan(speed) else _NAN
     return {
         "sport": sport,
@@ -512,10 +420,10 @@ def _session(
         "duration_s": float(t_s[-1]),
         "moving_s": moving,
         "avg_speed_mps": speed,
-        "avg_hr_bpm": weighted_mean(hr, w, hr > 0) if "hr" in present else _NAN,
+        "avg_hr_bpm": weighted_mean(hr, w, hr > 0),
         "avg_cadence_spm": cadence,
         "avg_step_m": step,
-        "ascent_m": ascent(samples["altitude_m"]) if "ele" in present else _NAN,
+        "ascent_m": ascent(samples["altitude_m"]),
         "title": track.name or file_name,
         "notes": track.desc or file_desc,
         "source": source,
