@@ -3,6 +3,7 @@ date range change them, and nothing errs in the console."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -75,6 +76,13 @@ def test_habits_and_load_draws_and_follows_its_controls(browser: Any, server: Se
         "() => !document.querySelector('.stridekit-summary').innerText.includes('stride')",
         timeout=30_000,
     )
+    # redrawn charts keep their size (they once collapsed to nothing, sliding under each other)
+    boxes = page.evaluate(
+        "[...document.querySelectorAll('.js-plotly-plot')]"
+        ".map(e => { const r = e.getBoundingClientRect(); return [r.top, r.height]; })"
+    )
+    assert min(h for _, h in boxes) >= 200, boxes
+    assert all(b[0] >= a[0] + a[1] - 1 for a, b in itertools.pairwise(boxes)), boxes
     assert not seen.errors, seen.errors
     assert not seen.outside, seen.outside
     page.context.close()

@@ -95,7 +95,12 @@ async function render({ model, el }) {
   }
   const draw = () => {
     const figure = model.get("spec") || {};
-    return Plotly.react(div, figure.data || [], figure.layout || {}, figure.config || {});
+    const layout = figure.layout || {};
+    // A definite height (the figure's, else plotly's default) for the responsive chart to
+    // fill: without one, plotly sizes a redrawn chart to 100% of a box with no height of
+    // its own, and the chart collapses to nothing, the charts below sliding up under it.
+    div.style.height = (layout.height || 450) + "px";
+    return Plotly.react(div, figure.data || [], layout, figure.config || {});
   };
   draw();
   // A new figure is drawn at once when any of the chart is in view, and otherwise when it
