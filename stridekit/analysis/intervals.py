@@ -888,6 +888,25 @@ class RunAnalysis:
     phases: pd.DataFrame
 
 
+def combine_analyses(parts: list[RunAnalysis], laps: pd.DataFrame) -> RunAnalysis:
+    """The analyses of disjoint sets of sessions as one, with ``laps`` as its laps.
+
+    Parameters
+    ----------
+    parts
+        At least one analysis; each session in one of them only.
+    laps
+        The laps of all of them, their roles filled (the caller knows their order).
+    """
+    repeats = [p.repeats for p in parts if len(p.repeats)]
+    phases = [p.phases for p in parts if len(p.phases)] or [parts[0].phases]
+    return RunAnalysis(
+        repeats=pd.concat(repeats, ignore_index=True) if repeats else empty_repeats(),
+        laps=laps,
+        phases=pd.concat(phases, ignore_index=True),
+    )
+
+
 CHUNK_SAMPLES: Final = 1_000_000
 """Most samples analysed at once [rows]: a five-year log is done in slices of whole
 sessions, so the one-second grids never hold more than this. Sessions are independent,
@@ -949,14 +968,9 @@ def analyse_runs(
     rest = numbered.loc[~numbered["session_id"].isin(seen)]
     if len(rest) or not parts:
         parts.append(_analyse_runs(rest, None))
-    repeats = [p.repeats for p in parts if len(p.repeats)]
     roles = pd.concat([p.laps for p in parts]).sort_index()
     roles.index = laps.index
-    return RunAnalysis(
-        repeats=pd.concat(repeats, ignore_index=True) if repeats else empty_repeats(),
-        laps=roles,
-        phases=pd.concat([p.phases for p in parts if len(p.phases)] or [parts[0].phases]),
-    )
+    return combine_analyses(parts, roles)
 
 
 def _analyse_runs(laps: pd.DataFrame, samples: pd.DataFrame | None) -> RunAnalysis:

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from stridekit import schema
 from stridekit.analysis.classify import classify_log, classify_runs, read_overrides
-from stridekit.analysis.intervals import RunAnalysis, analyse_runs
+from stridekit.analysis.intervals import RunAnalysis, analyse_runs, combine_analyses
 from stridekit.errors import LogFormatError, StridekitError, UnknownFormatError
 from stridekit.io import (
     arrays,
@@ -745,12 +745,7 @@ def _classify_analysed(
             laps = laps.copy()
             laps.loc[todo, "role"] = fresh.laps["role"].to_numpy()
         parts.append(RunAnalysis(fresh.repeats, laps.loc[todo], fresh.phases))
-    repeats = [p.repeats for p in parts if len(p.repeats)]
-    analysis = RunAnalysis(
-        repeats=pd.concat(repeats, ignore_index=True) if repeats else parts[0].repeats,
-        laps=laps.loc[run_laps],
-        phases=pd.concat([p.phases for p in parts], ignore_index=True),
-    )
+    analysis = combine_analyses(parts, laps.loc[run_laps])
     return TrainingLog(
         sessions=classify_runs(
             sessions, laps, log.samples, overrides=corrections, analysis=analysis

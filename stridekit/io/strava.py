@@ -46,7 +46,7 @@ import pandas as pd
 import pyarrow as pa
 
 from stridekit import schema
-from stridekit.analysis.intervals import RunAnalysis, analyse_runs, empty_repeats
+from stridekit.analysis.intervals import RunAnalysis, analyse_runs, combine_analyses
 from stridekit.errors import LogFormatError, StridekitError, UnsafeInputError
 from stridekit.io import safety
 from stridekit.io.common import TzLike, local_dates, resolve_tz
@@ -663,13 +663,8 @@ class _Gathered:
         parts, self.parts = self.parts, []
         if not parts:
             parts = [analyse_runs(schema.empty("laps"), None)]
-        repeats = [p.repeats for p in parts if len(p.repeats)]
-        combined = RunAnalysis(
-            repeats=pd.concat(repeats, ignore_index=True) if repeats else empty_repeats(),
-            laps=pd.concat([p.laps for p in parts], ignore_index=True),
-            phases=pd.concat([p.phases for p in parts], ignore_index=True),
-        )
-        return combined, self.analysed
+        laps = pd.concat([p.laps for p in parts], ignore_index=True)
+        return combine_analyses(parts, laps), self.analysed
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The three tables as pandas; what was gathered is freed as it is converted."""
