@@ -54,10 +54,11 @@ import numpy as np
 import pandas as pd
 
 from stridekit import schema
-from stridekit.errors import LogFormatError, StridekitError, UnsafeInputError
+from stridekit.errors import LogFormatError, UnsafeInputError
 from stridekit.exercises import EXERCISES, normalize_exercise
 from stridekit.io import safety
 from stridekit.io.common import TzLike, local_dates, resolve_tz
+from stridekit.io.export import FileSpec, FolderExport, ZipExport, is_export, open_export
 from stridekit.log import TrainingLog
 from stridekit.report import ImportReport, ReportEntry, Status
 
@@ -146,18 +147,19 @@ def is_garmin_export(path: str | Path) -> bool:
     bool
         ``True`` for a Garmin export, ``False`` otherwise (also when unreadable).
     """
-    p = Path(path)
-    try:
-        if p.is_dir():
-            bases = [p] if p.name.lower() == "di_connect" else []
-            bases += [d for d in (p / "DI_CONNECT", *p.glob("*/DI_CONNECT")) if d.is_dir()]
-            return any(_is_connect_folder(b) for b in bases)
-        if not p.is_file() or not zipfile.is_zipfile(p):
-            return False
-        with zipfile.ZipFile(p) as zf:
-            return any(_is_connect_member(name) for name in zf.namelist())
-    except safety.ZIP_ERRORS:  # OSError included
-        return False
+    return is_export(
+        path,
+        in_folder=_has_connect_folder,
+        in_names=lambda names: any(_is_connect_member(name) for name in names),
+    )
+
+
+def _has_connect_folder(p: Path) -> bool:
+    """Whether the folder ``p`` is a ``DI_CONNECT`` folder, or holds one (at its root or
+    inside one top folder)."""
+    bases = [p] if p.name.lower() == "di_connect" else []
+    bases += [d for d in (p / "DI_CONNECT", *p.glob("*/DI_CONNECT")) if d.is_dir()]
+    return any(_is_connect_folder(b) for b in bases)
 
 
 def _is_connect_folder(base: Path) -> bool:
@@ -230,78 +232,35 @@ def read_garmin_export(
         from stridekit.io.strava import RecordingReader
 
         recordings = RecordingReader(zone)
-    if root.is_dir():
-        return _read(_FolderExport(root), zone, recordings)
-    if not root.exists():
-        raise StridekitError(f"{root}: no such file or folder; check the path")
-    try:
-        archive = zipfile.ZipFile(root)
-    except safety.ZIP_ERRORS as exc:  # OSError included
-        raise LogFormatError(
-            root,
-            f"is neither a folder nor a zip archive ({exc})",
-            fix="pass the Garmin export's .zip or the folder it unpacks to",
-        ) from None
-    with archive:
-        return _read(_ZipExport(root, archive), zone, recordings)
+    with open_export(root, "Garmin", _FolderExport, _ZipExport) as export:
+        return _read(export, zone, recordings)
 
 
 # -- the export, as a folder or a zip ------------------------------------------------------
 
 
-class _Export:
-    """The files of an export, by their names inside it."""
-
-    names: list[str]
-
-    def locate(self, name: str) -> str:
-        """Where ``name`` is, for reports and ``source``."""
-        raise NotImplementedError
-
-    def read(self, name: str, max_bytes: int) -> bytes:
-        """The bytes of ``name`` (gunzipped), within the caps."""
-        raise NotImplementedError
-
-    def spec(self, name: str) -> tuple[str, str, str | None]:
-        """``(source, path, member)`` of the recording ``name``: the file on disk, or the
-        archive and its member (a job of :mod:`stridekit.io.loader`)."""
-        raise NotImplementedError
-
-    @contextmanager
-    def nested(self, name: str) -> Iterator[Path]:
-        """The zip archive ``name`` as a file on disk (a temporary copy when ``name`` is in
-        the export's own zip), for as long as the context lasts."""
-        raise NotImplementedError
-        yield  # pragma: no cover
-
-
-class _FolderExport(_Export):
+class _FolderExport(FolderExport):
     def __init__(self, root: Path) -> None:
-        self.root = root
+        super().__init__(root)
         self.names = sorted(
             p.relative_to(root).as_posix()
             for p in root.rglob("*")
             if p.is_file() and not _hidden(p.relative_to(root).as_posix())
         )
 
-    def locate(self, name: str) -> str:
-        return str(self.root / name)
-
     def read(self, name: str, max_bytes: int) -> bytes:
+        """The bytes of ``name`` (gunzipped), within the caps."""
         return safety.read_bytes(self.root / name, max_bytes=max_bytes)
-
-    def spec(self, name: str) -> tuple[str, str, str | None]:
-        return self.locate(name), str(self.root / name), None
 
     @contextmanager
     def nested(self, name: str) -> Iterator[Path]:
+        """The zip archive ``name`` as a file on disk, for as long as the context lasts."""
         yield self.root / name
 
 
-class _ZipExport(_Export):
+class _ZipExport(ZipExport):
     def __init__(self, path: Path, archive: zipfile.ZipFile) -> None:
-        self.path = path
-        self.archive = archive
+        super().__init__(path, archive)
         self.members = {
             info.filename: info
             for info in _check_outer(archive, path)
@@ -309,30 +268,33 @@ class _ZipExport(_Export):
         }
         self.names = sorted(self.members)
 
-    def locate(self, name: str) -> str:
-        return f"{self.path}!{name}"
-
     def read(self, name: str, max_bytes: int) -> bytes:
-        info = self.members[name]
-        if info.file_size > max_bytes:
-            raise UnsafeInputError(
-                self.locate(name),
-                f"is {info.file_size:,} bytes, over the cap of {max_bytes:,} bytes "
-                "(stridekit.io.garmin.MAX_JSON_BYTES)",
-                fix="no summary file is this large; export your Garmin data again",
-            )
-        return safety.read_member(self.archive, info, self.path)
+        """The bytes of ``name`` (gunzipped), within the caps."""
+        return self.read_capped(
+            name,
+            self.members[name],
+            max_bytes,
+            "stridekit.io.garmin.MAX_JSON_BYTES",
+            fix="no summary file is this large; export your Garmin data again",
+        )
 
-    def spec(self, name: str) -> tuple[str, str, str | None]:
-        return self.locate(name), str(self.path), name
+    def spec(self, name: str) -> FileSpec:
+        """The :data:`~stridekit.io.export.FileSpec` of the recording ``name``."""
+        return self.spec_of(name, self.members[name])
 
     @contextmanager
     def nested(self, name: str) -> Iterator[Path]:
+        """The zip archive ``name`` copied to a temporary file, for as long as the context
+        lasts."""
         with tempfile.TemporaryDirectory(prefix="stridekit-garmin-") as tmp:
             path = Path(tmp) / "uploads.zip"
             with open(path, "wb") as out:
                 _extract(self.archive, self.members[name], self.locate(name), out)
             yield path
+
+
+_Export = _FolderExport | _ZipExport
+"""The files of an export, by their names inside it (``names``)."""
 
 
 class _Listing:

@@ -396,8 +396,7 @@ def check_zip(archive: zipfile.ZipFile, source: str | os.PathLike[str]) -> list[
     files = []
     for info in infos:
         name = info.filename
-        pure = PurePosixPath(name.replace("\\", "/"))
-        if pure.is_absolute() or ".." in pure.parts or (len(name) > 1 and name[1] == ":"):
+        if escapes(name):
             raise UnsafeInputError(
                 src,
                 f"has a member named {name!r} that would escape the folder it is unpacked to",
@@ -416,6 +415,24 @@ def check_zip(archive: zipfile.ZipFile, source: str | os.PathLike[str]) -> list[
             )
         files.append(info)
     return files
+
+
+def escapes(name: str) -> bool:
+    """Whether a member's name (or a file name an export's index gives) would lead outside
+    the folder it is unpacked to: absolute, with a drive (``C:``) or with ``..``.
+
+    Parameters
+    ----------
+    name
+        The name, ``/`` or ``\\`` separated.
+
+    Returns
+    -------
+    bool
+        ``True`` when the name escapes.
+    """
+    pure = PurePosixPath(name.replace("\\", "/"))
+    return pure.is_absolute() or ".." in pure.parts or (len(name) > 1 and name[1] == ":")
 
 
 def _check_member(src: str, info: zipfile.ZipInfo) -> None:
@@ -514,6 +531,7 @@ __all__ = [
     "ZIP_ERRORS",
     "check_csv",
     "check_zip",
+    "escapes",
     "gunzip_bytes",
     "open_zip",
     "parse_xml",

@@ -47,9 +47,10 @@ import pyarrow as pa
 
 from stridekit import schema
 from stridekit.analysis.intervals import RunAnalysis, analyse_runs, combine_analyses
-from stridekit.errors import LogFormatError, StridekitError, UnsafeInputError
+from stridekit.errors import LogFormatError
 from stridekit.io import safety
 from stridekit.io.common import TzLike, local_dates, resolve_tz
+from stridekit.io.export import FileSpec, FolderExport, ZipExport, is_export, open_export
 from stridekit.log import TrainingLog
 from stridekit.report import ImportReport, ProgressCallback, ReportEntry
 
@@ -194,16 +195,11 @@ def is_strava_export(path: str | Path) -> bool:
     bool
         ``True`` for a Strava export, ``False`` otherwise (also when unreadable).
     """
-    p = Path(path)
-    try:
-        if p.is_dir():
-            return (p / ACTIVITIES_CSV).is_file()
-        if not p.is_file() or not zipfile.is_zipfile(p):
-            return False
-        with zipfile.ZipFile(p) as zf:
-            return _csv_member_name(zf.namelist()) is not None
-    except safety.ZIP_ERRORS:  # OSError included
-        return False
+    return is_export(
+        path,
+        in_folder=lambda folder: (folder / ACTIVITIES_CSV).is_file(),
+        in_names=lambda names: _csv_member_name(names) is not None,
+    )
 
 
 def read_strava_export(
@@ -268,20 +264,8 @@ def _read_export(
 ) -> tuple[TrainingLog, RunsAnalysed | None]:
     root = Path(path)
     zone = resolve_tz(tz)
-    if root.is_dir():
-        return _read(_FolderExport(root), zone, recordings, analyse)
-    if not root.exists():
-        raise StridekitError(f"{root}: no such file or folder; check the path")
-    try:
-        archive = zipfile.ZipFile(root)
-    except safety.ZIP_ERRORS as exc:  # OSError included
-        raise LogFormatError(
-            root,
-            f"is neither a folder nor a zip archive ({exc})",
-            fix="pass the Strava export's .zip or the folder it unpacks to",
-        ) from None
-    with archive:
-        return _read(_ZipExport(root, archive), zone, recordings, analyse)
+    with open_export(root, "Strava", _FolderExport, _ZipExport) as export:
+        return _read(export, zone, recordings, analyse)
 
 
 def parse_activities_csv(data: bytes, *, source: str, tz: TzLike = None) -> pd.DataFrame:
@@ -339,45 +323,13 @@ def parse_activities_csv(data: bytes, *, source: str, tz: TzLike = None) -> pd.D
 # -- the export, as a folder or a zip ------------------------------------------------------
 
 
-class _Export:
-    """The files of an export, by their names inside it."""
-
-    where: str
-
-    def csv_bytes(self) -> tuple[str, bytes]:
-        raise NotImplementedError
-
-    def locate(self, name: str) -> str:
-        """Where ``name`` is, for reports and ``source``."""
-        raise NotImplementedError
-
-    def read(self, name: str) -> bytes | None:
-        """The bytes of ``name`` (gunzipped), ``None`` when the export does not hold it."""
-        raise NotImplementedError
-
-    def recordings(self) -> int:
-        """About how many recordings the export holds (files under ``activities/``) [count]."""
-        raise NotImplementedError
-
-    def spec(self, name: str) -> tuple[str, str, str | None] | None:
-        """``(source, path, member)`` of ``name``: the file on disk, or the archive and its
-        member; ``None`` when the export does not hold it.
-
-        Raises
-        ------
-        LogFormatError
-            When ``name`` leads outside the export.
-        """
-        raise NotImplementedError
-
-
-class _FolderExport(_Export):
+class _FolderExport(FolderExport):
     def __init__(self, root: Path) -> None:
-        self.root = root
-        self.where = str(root)
+        super().__init__(root)
         self._resolved = root.resolve()
 
     def recordings(self) -> int:
+        """About how many recordings the export holds (files under ``activities/``) [count]."""
         folder = self.root / "activities"
         try:
             return sum(1 for _ in folder.iterdir()) if folder.is_dir() else 0
@@ -385,6 +337,7 @@ class _FolderExport(_Export):
             return 0
 
     def csv_bytes(self) -> tuple[str, bytes]:
+        """Where ``activities.csv`` is, and its bytes."""
         path = self.root / ACTIVITIES_CSV
         if not path.is_file():
             raise LogFormatError(
@@ -394,10 +347,15 @@ class _FolderExport(_Export):
             )
         return str(path), safety.read_bytes(path, max_bytes=MAX_CSV_BYTES)
 
-    def locate(self, name: str) -> str:
-        return str(self.root / name)
+    def find(self, name: str) -> FileSpec | None:
+        """The :data:`~stridekit.io.export.FileSpec` of the file ``name``; ``None`` when the
+        export does not hold it.
 
-    def read(self, name: str) -> bytes | None:
+        Raises
+        ------
+        LogFormatError
+            When ``name`` leads outside the export (a link elsewhere).
+        """
         path = self.root / name
         if not path.is_file():
             return None
@@ -407,66 +365,49 @@ class _FolderExport(_Export):
                 "leads outside the export folder (a link elsewhere), so it was not read",
                 fix="keep the export's recordings inside its folder",
             )
-        return safety.read_bytes(path)
-
-    def spec(self, name: str) -> tuple[str, str, str | None] | None:
-        path = self.root / name
-        if not path.is_file():
-            return None
-        if not path.resolve().is_relative_to(self._resolved):
-            raise LogFormatError(
-                path,
-                "leads outside the export folder (a link elsewhere), so it was not read",
-                fix="keep the export's recordings inside its folder",
-            )
-        return str(path), str(path), None
+        return self.spec(name)
 
 
-class _ZipExport(_Export):
+class _ZipExport(ZipExport):
     def __init__(self, path: Path, archive: zipfile.ZipFile) -> None:
-        self.path = path
-        self.where = str(path)
-        self.archive = archive
         members = safety.check_zip(archive, path)
         csv_name = _csv_member_name([m.filename for m in members])
-        self.prefix = "" if csv_name is None else csv_name[: -len(ACTIVITIES_CSV)]
+        prefix = "" if csv_name is None else csv_name[: -len(ACTIVITIES_CSV)]
+        super().__init__(path, archive, prefix)
         self.csv_name = csv_name
         self.members = {_clean(m.filename): m for m in members}
 
+    def recordings(self) -> int:
+        """About how many recordings the export holds (members under ``activities/``)
+        [count]."""
+        return sum(1 for n in self.members if n.startswith(f"{self.prefix}activities/"))
+
     def csv_bytes(self) -> tuple[str, bytes]:
+        """Where ``activities.csv`` is, and its bytes."""
         if self.csv_name is None:
             raise LogFormatError(
                 self.path,
                 f"holds no {ACTIVITIES_CSV}, so it is not a Strava bulk export",
                 fix="pass the .zip Strava sends you (with activities.csv at its root)",
             )
-        info = self.members[_clean(self.csv_name)]
-        if info.file_size > MAX_CSV_BYTES:
-            raise UnsafeInputError(
-                self.locate(ACTIVITIES_CSV),
-                f"declares {info.file_size:,} bytes, over the cap of {MAX_CSV_BYTES:,} "
-                "(stridekit.io.strava.MAX_CSV_BYTES)",
-                fix="the archive is broken or hostile; export it again",
-            )
-        return self.locate(ACTIVITIES_CSV), safety.read_member(self.archive, info, self.path)
+        data = self.read_capped(
+            ACTIVITIES_CSV,
+            self.members[_clean(self.csv_name)],
+            MAX_CSV_BYTES,
+            "stridekit.io.strava.MAX_CSV_BYTES",
+            fix="the archive is broken or hostile; export it again",
+        )
+        return self.locate(ACTIVITIES_CSV), data
 
-    def locate(self, name: str) -> str:
-        return f"{self.path}!{self.prefix}{name}"
-
-    def recordings(self) -> int:
-        return sum(1 for n in self.members if n.startswith(f"{self.prefix}activities/"))
-
-    def read(self, name: str) -> bytes | None:
+    def find(self, name: str) -> FileSpec | None:
+        """The :data:`~stridekit.io.export.FileSpec` of the file ``name``; ``None`` when the
+        export does not hold it."""
         info = self.members.get(_clean(self.prefix + name))
-        if info is None:
-            return None
-        return safety.read_member(self.archive, info, self.path)
+        return None if info is None else self.spec_of(name, info)
 
-    def spec(self, name: str) -> tuple[str, str, str | None] | None:
-        info = self.members.get(_clean(self.prefix + name))
-        if info is None:
-            return None
-        return self.locate(name), str(self.path), info.filename
+
+_Export = _FolderExport | _ZipExport
+"""The files of an export, by their names inside it."""
 
 
 def _csv_member_name(names: Sequence[str]) -> str | None:
@@ -501,7 +442,7 @@ class RecordingReader:
     def __init__(self, tz: dt.tzinfo) -> None:
         self.tz = tz
 
-    def jobs(self, specs: Sequence[tuple[str, str, str | None]]) -> list[FileJob]:
+    def jobs(self, specs: Sequence[FileSpec]) -> list[FileJob]:
         """``(source, path, member)`` of each recording -> the loader's jobs."""
         from stridekit.io.loader import FileJob  # the loader imports this module
 
@@ -855,11 +796,10 @@ def _read_recordings(
     from stridekit.io import parallel
 
     outcomes: list[tuple[_Joined | None, ReportEntry] | None] = []
-    specs: list[tuple[str, str, str | None]] = []
+    specs: list[FileSpec] = []
     todo: list[tuple[int, int, dict[str, Any]]] = []
     for number, filename, row in requests:
         where = export.locate(filename)
-        pure = PurePosixPath(filename.replace("\\", "/"))
         outside = ReportEntry(
             where,
             "skipped",
@@ -868,11 +808,11 @@ def _read_recordings(
             f"{where}: row {number} of activities.csv names a file outside the export; it was "
             "not read and the row's session was kept from activities.csv alone",
         )
-        if pure.is_absolute() or ".." in pure.parts or (len(filename) > 1 and filename[1] == ":"):
+        if safety.escapes(filename):
             outcomes.append((None, outside))
             continue
         try:
-            spec = export.spec(filename)
+            spec = export.find(filename)
         except LogFormatError as exc:
             outcomes.append((None, _kept_alone(where, None, str(exc))))
             continue
