@@ -106,3 +106,139 @@ def values(series: pd.Series | np.ndarray) -> list[float | None]:
     out[~np.isfinite(numbers)] = None
     listed: list[float | None] = out.tolist()
     return listed
+
+
+LONG_RANGE_WEEKS: Final = 104
+"""Beyond this many weeks (two years), weekly charts are drawn lighter (:func:`long_range`)."""
+
+_WEEK: Final = np.timedelta64(7, "D")
+
+HOVERTEXT_ONLY: Final = "%{hovertext}<extra></extra>"
+"""The hover template of a trace whose hover texts are written out point by point."""
+
+
+def long_range(traces: list[Trace]) -> list[Trace]:
+    """A weekly chart's traces, drawn lighter when they span more than two years.
+
+    plotly.js draws every bar and every marker as an SVG element of its own, which costs a
+    redraw about 0.1 ms apiece: five years of weekly bars in a few colours, with markers on
+    the lines, take 100 ms and more to redraw at each control change. At about 4 px a week
+    the chart loses nothing by being drawn with one element a trace instead, so over more
+    than :data:`LONG_RANGE_WEEKS` weeks:
+
+    - the bars become stepped areas of the same heights, each week as wide as a bar,
+      centred on its Monday; the bars of one chart are stacked (grouped bars too: a five-year
+      chart has no room for bars side by side). Each bar keeps its hover text; a bar
+      coloured week by week takes its most common colour (charts mark their flagged weeks
+      with markers of their own too);
+    - lines with markers become lines, markers with text labels become markers.
+
+    Parameters
+    ----------
+    traces
+        The chart's traces; bars on a date axis at weeks' Mondays (``YYYY-MM-DD``).
+
+    Returns
+    -------
+    list of dict
+        ``traces`` themselves over two years or less, lighter equivalents otherwise.
+    """
+    weeks = _weeks_spanned(traces)
+    if weeks is None or len(np.arange(weeks[0], weeks[1] + _WEEK, _WEEK)) <= LONG_RANGE_WEEKS:
+        return traces
+    bars = [t for t in traces if t.get("type") == "bar"]
+    mondays = _weeks_spanned(bars)
+    if mondays is None or not all(_on_weeks(t["x"], mondays[0]) for t in bars):
+        # no bars, or bars that are not a week apart: left as they are
+        return [t if t.get("type") == "bar" else _without_markers(t) for t in traces]
+    # every Monday, and one either side: a week with no bar stacks to zero, not bridged
+    grid = np.arange(mondays[0] - _WEEK, mondays[1] + 2 * _WEEK, _WEEK)
+    return [_stepped(t, grid) if t.get("type") == "bar" else _without_markers(t) for t in traces]
+
+
+def _days_of(x: Any) -> np.ndarray:
+    """Dates or date-times (``YYYY-MM-DD...``) as ``datetime64[D]``."""
+    return np.asarray(x).astype("U10").astype("datetime64[D]")
+
+
+def _on_weeks(x: Any, first: np.datetime64) -> bool:
+    """Whether every date of ``x`` is a whole number of weeks after ``first``."""
+    return not ((_days_of(x) - first).astype("int64") % 7).any()
+
+
+def _weeks_spanned(traces: list[Trace]) -> tuple[np.datetime64, np.datetime64] | None:
+    """The first and last day on the traces' date axis, or ``None`` when it is not one."""
+    ends: list[np.datetime64] = []
+    for trace in traces:
+        x = trace.get("x")
+        if x is None or not len(x):
+            continue
+        text = np.asarray(x).astype(str)
+        if np.char.str_len(text).min() < 10:  # not dates: a category or number axis
+            return None
+        try:
+            days = _days_of(text)
+        except ValueError:
+            return None
+        ends += [days.min(), days.max()]
+    return (min(ends), max(ends)) if ends else None
+
+
+def _stepped(bar: Trace, grid: np.ndarray) -> Trace:
+    """A bar trace as a stepped area over ``grid``'s weeks, in the chart's stack.
+
+    Weeks with no bar are zeros with no hover label; the others keep theirs.
+    """
+    at = np.searchsorted(grid, _days_of(bar["x"]))
+    y = np.zeros(len(grid))
+    y[at] = np.nan_to_num(np.asarray(bar["y"], dtype="float64"))
+
+    def spread(items: Any) -> Any:
+        """``items`` at their weeks: strings in a numpy array, blank ("") elsewhere (plotly
+        deep-copies a list item by item, an array of strings at once); others in a list."""
+        texts = np.asarray(items)
+        if texts.dtype.kind == "U" and texts.ndim == 1:
+            out = np.full(len(grid), "", dtype=texts.dtype)
+            out[at] = texts
+            return out
+        listed: list[Any] = [None] * len(grid)
+        for i, item in zip(at.tolist(), list(items), strict=True):
+            listed[i] = item
+        return listed
+
+    colour = (bar.get("marker") or {}).get("color")
+    if colour is not None and not isinstance(colour, str):
+        names, counts = np.unique(np.asarray(colour, dtype=str), return_counts=True)
+        colour = str(names[np.argmax(counts)])
+    dropped = ("type", "marker", "width", "offset", "offsetgroup", "x", "y", "text")
+    stepped = {k: v for k, v in bar.items() if k not in dropped and not k.startswith("text")}
+    for key in ("customdata", "hovertext"):
+        if key in bar:
+            stepped[key] = spread(bar[key])
+    template = bar.get("hovertemplate")
+    if isinstance(template, str) and template != HOVERTEXT_ONLY:
+        # a week with no bar gets no hover label (a blank hover text gives none either)
+        per_week = np.full(len(grid), "<extra></extra>", dtype=object)
+        per_week[at] = template
+        stepped["hovertemplate"] = per_week.astype(str)
+    # numpy arrays, not lists: plotly deep-copies a figure's lists item by item
+    return {
+        **stepped,
+        "type": "scatter",
+        "mode": "lines",
+        "x": np.datetime_as_string(grid, unit="D"),
+        "y": y,
+        "stackgroup": "weeks",
+        "line": {"width": 0, "shape": "hvh", **({"color": colour} if colour else {})},
+        **({"fillcolor": colour} if colour else {}),
+        "hoveron": "points",
+    }
+
+
+def _without_markers(trace: Trace) -> Trace:
+    mode = trace.get("mode")
+    if mode == "lines+markers":
+        return {**trace, "mode": "lines"}
+    if mode == "markers+text":
+        return {**trace, "mode": "markers"}
+    return trace

@@ -21,6 +21,7 @@ from stridekit.charts.base import (
     Trace,
     empty_figure,
     figure,
+    long_range,
     values,
     week_labels,
 )
@@ -255,7 +256,7 @@ def mobility_by_week(
                 }
             )
     return figure(
-        traces,
+        long_range(traces),
         title,
         theme,
         barmode="stack",
@@ -401,7 +402,7 @@ def stride_by_week(
             }
         )
     return figure(
-        traces,
+        long_range(traces),
         title,
         theme,
         shapes=shapes,

@@ -19,7 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from stridekit.analysis.progression import LENGTH_CLASSES
-from stridekit.charts.base import Trace, empty_figure, figure, values
+from stridekit.charts.base import Trace, empty_figure, figure, long_range, values
 from stridekit.theme import FOCUS_COLOURS
 from stridekit.units import (
     check_units,
@@ -243,7 +243,7 @@ def fast_time_by_week(
         title = f"{title}: {abs(slope):.0f} s {sign} a week"
         traces.append(trend)
     return figure(
-        traces,
+        long_range(traces),
         title,
         theme,
         xaxis={"type": "date"},
@@ -317,7 +317,9 @@ def repeat_pace_by_length(
         if label == main:
             sign = "faster" if slope < 0 else "slower"
             title = f"{title}: {label}, {abs(slope):.1f} s/{units} {sign} a week"
-    return figure(traces, title, theme, xaxis={"type": "date"}, yaxis=_pace_axis(pace_all, units))
+    return figure(
+        long_range(traces), title, theme, xaxis={"type": "date"}, yaxis=_pace_axis(pace_all, units)
+    )
 
 
 def project_track(samples: pd.DataFrame, repeats: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from stridekit.analysis.load import MAX_RAMP_PCT
-from stridekit.charts.base import Trace, empty_figure, figure, week_labels
+from stridekit.charts.base import Trace, empty_figure, figure, long_range, week_labels
 from stridekit.units import check_units, distance_in, format_duration
 
 RATIO_BAND: Final = (0.8, 1.3)
@@ -169,7 +169,7 @@ def load_by_week(
         )
     top = float(np.nanmax(distance.to_numpy())) if len(distance) else 0.0
     return figure(
-        traces,
+        long_range(traces),
         title,
         theme,
         xaxis={"type": "date"},

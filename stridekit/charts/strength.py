@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from stridekit.charts.base import Trace, empty_figure, figure
+from stridekit.charts.base import Trace, empty_figure, figure, long_range
 from stridekit.exercises import ADVISED
 from stridekit.theme import template_json
 
@@ -285,7 +285,7 @@ def sessions_per_week(
             )
         top = max(top, target)
     return figure(
-        traces,
+        long_range(traces),
         title,
         theme,
         height=340,

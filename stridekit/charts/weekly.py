@@ -15,11 +15,13 @@ import plotly.graph_objects as go
 from stridekit.analysis.trend import weekly_trend
 from stridekit.analysis.weekly import SPEED_RUNS_ADVICE
 from stridekit.charts.base import (
+    HOVERTEXT_ONLY,
     KIND_ORDER,
     Trace,
     dates,
     empty_figure,
     figure,
+    long_range,
     values,
     week_labels,
 )
@@ -102,7 +104,7 @@ def runs_per_week(
             }
         )
     return figure(
-        traces,
+        long_range(traces),
         title,
         theme,
         barmode="group",
@@ -175,7 +177,7 @@ def pace_by_week(
         )
     tickvals, ticktext = pace_ticks(float(np.nanmin(pace)), float(np.nanmax(pace)))
     return figure(
-        traces,
+        long_range(traces),
         title,
         theme,
         xaxis={"type": "date"},
@@ -224,7 +226,9 @@ def distance_by_week(
             "hovertemplate": "longest %{y:.1f} " + units + "<extra></extra>",
         },
     ]
-    return figure(traces, title, theme, xaxis={"type": "date"}, yaxis={"title": {"text": units}})
+    return figure(
+        long_range(traces), title, theme, xaxis={"type": "date"}, yaxis={"title": {"text": units}}
+    )
 
 
 def volume_by_week(
@@ -279,6 +283,10 @@ def volume_by_week(
         # bars, which cost the browser as much to draw as the others
         rows = np.flatnonzero((kind_all == kind) & (n_all > 0))
         at = week_of[rows].tolist()
+        said = [
+            f"{label_all[i]}: {n} {kind}, {y:.1f} {axis}"
+            for i, n, y in zip(at, n_all[rows].tolist(), y_all[rows].tolist(), strict=True)
+        ]
         traces.append(
             {
                 "type": "bar",
@@ -286,18 +294,14 @@ def volume_by_week(
                 "y": values(y_all[rows]),
                 "name": kind,
                 "marker": {"color": kind_colour(kind)},
-                "customdata": [
-                    [label_all[i], n] for i, n in zip(at, n_all[rows].tolist(), strict=True)
-                ],
-                "hovertemplate": "%{customdata[0]}: %{customdata[1]} "
-                + kind
-                + ", %{y:.1f} "
-                + axis
-                + "<extra></extra>",
+                # written out, not a template of customdata: an array of strings is cheap
+                # for plotly to copy, and leaves no template to repeat over long ranges
+                "hovertext": np.array(said),
+                "hovertemplate": HOVERTEXT_ONLY,
             }
         )
     return figure(
-        traces,
+        long_range(traces),
         title,
         theme,
         barmode="stack",
