@@ -153,3 +153,27 @@ def test_hovering_a_week_in_the_browser_lists_what_it_held() -> None:
         assert f"week of Mon 03 Jan 2022: {kind}" in first
     assert "week of Mon 10 Jan 2022: 1 easy, 0.8 hours" in second
     assert "intervals" not in second and "yoga" not in second
+
+
+def test_load_ratio_marks_days_above_the_band_with_a_line_over_long_ranges() -> None:
+    from stridekit.analysis.load import acute_chronic
+
+    ratios = pd.concat(
+        [acute_chronic(SESSIONS, method=m).assign(method=m) for m in ("rolling", "ewma")],
+        ignore_index=True,
+    )
+    high = ratios[ratios["ratio"] > charts.load.RATIO_BAND[1]]
+    assert len(high) > 10  # back from the gap, the acute load outruns the chronic
+    above = by_name(charts.load_ratio(ratios))[f"above {charts.load.RATIO_BAND[1]:g}"]
+    assert above.mode == "lines"
+    drawn = pd.DataFrame({"date": above.x, "y": above.y, "method": above.hovertext}).dropna()
+    for method, part in high.groupby("method"):
+        mine = drawn[drawn["method"] == method]
+        days = set(pd.to_datetime(mine["date"]))
+        assert set(part["date"]) <= days
+        # and where drawn on a day above the band, at that day's ratio
+        at = mine.assign(date=pd.to_datetime(mine["date"])).merge(part, on="date")
+        np.testing.assert_allclose(at["y"], at["ratio"])
+    short = ratios[ratios["date"] < FIRST + pd.Timedelta(weeks=60)]
+    marks = by_name(charts.load_ratio(short))[f"above {charts.load.RATIO_BAND[1]:g}"]
+    assert marks.mode == "markers"

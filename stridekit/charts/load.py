@@ -16,7 +16,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from stridekit.analysis.load import MAX_RAMP_PCT
-from stridekit.charts.base import Trace, empty_figure, figure, long_range, week_labels
+from stridekit.charts.base import (
+    LONG_RANGE_WEEKS,
+    Trace,
+    empty_figure,
+    figure,
+    long_range,
+    week_labels,
+)
 from stridekit.units import check_units, distance_in, format_duration
 
 RATIO_BAND: Final = (0.8, 1.3)
@@ -186,6 +193,31 @@ def load_by_week(
     )
 
 
+def _as_line(marks: Trace) -> Trace:
+    """Markers of days as a thick line: each run of consecutive days of one method a segment
+    from its first day to the end of its last. Over more than two years this is one SVG path
+    instead of one a day."""
+    x = np.asarray(marks["x"])
+    y = np.asarray(marks["y"], dtype="float64")
+    days = x.astype("datetime64[D]")
+    method = np.asarray(marks["hovertext"])
+    apart = (np.diff(days) != np.timedelta64(1, "D")) | (method[1:] != method[:-1])
+    ends = np.append(np.flatnonzero(apart) + 1, len(x))  # where each run stops
+    last = ends - 1
+    # after each run: its last value again at the next day's start, then a break (NaN)
+    at = np.repeat(ends, 2)
+    after = np.repeat(np.datetime_as_string(days[last] + np.timedelta64(1, "D")), 2)
+    line = {k: v for k, v in marks.items() if k != "marker"}
+    return {
+        **line,
+        "mode": "lines",
+        "x": np.insert(x.astype(after.dtype), at, after),
+        "y": np.insert(y, at, np.column_stack([y[last], np.full(len(last), np.nan)]).ravel()),
+        "hovertext": np.insert(method, at, np.repeat(method[last], 2)),
+        "line": {"color": WARN_COLOUR, "width": 4},
+    }
+
+
 def flagged_spans(days: pd.Series, flags: np.ndarray) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     """First and last day of each run of consecutive flagged days."""
     edges = np.diff(np.concatenate([[False], np.asarray(flags, dtype=bool), [False]]).astype(int))
@@ -296,6 +328,9 @@ def load_ratio(
                 "hovertemplate": "above " + f"{hi:g}" + " (%{hovertext})<extra></extra>",
             }
         )
+        span = ratios["date"].max() - ratios["date"].min()
+        if span > pd.Timedelta(weeks=LONG_RANGE_WEEKS):
+            traces[-1] = _as_line(traces[-1])
     # days with too little history: shaded, and one marker per week at the chart's foot
     first = ratios.drop_duplicates("date").sort_values("date")
     short = ~first["enough_history"].astype(bool).to_numpy()
