@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 
 from stridekit.analysis.load import MAX_RAMP_PCT
 from stridekit.charts.base import (
+    HOVERTEXT_ONLY,
     LONG_RANGE_WEEKS,
     Trace,
     empty_figure,
@@ -193,28 +194,32 @@ def load_by_week(
     )
 
 
-def _as_line(marks: Trace) -> Trace:
-    """Markers of days as a thick line: each run of consecutive days of one method a segment
-    from its first day to the end of its last. Over more than two years this is one SVG path
-    instead of one a day."""
-    x = np.asarray(marks["x"])
-    y = np.asarray(marks["y"], dtype="float64")
-    days = x.astype("datetime64[D]")
-    method = np.asarray(marks["hovertext"])
-    apart = (np.diff(days) != np.timedelta64(1, "D")) | (method[1:] != method[:-1])
-    ends = np.append(np.flatnonzero(apart) + 1, len(x))  # where each run stops
-    last = ends - 1
-    # after each run: its last value again at the next day's start, then a break (NaN)
-    at = np.repeat(ends, 2)
-    after = np.repeat(np.datetime_as_string(days[last] + np.timedelta64(1, "D")), 2)
-    line = {k: v for k, v in marks.items() if k != "marker"}
+def _above_edge(drawn: dict[str, tuple[np.ndarray, np.ndarray]], hi: float) -> Trace:
+    """The days above the band as one line, for long ranges: each day's highest ratio where
+    it is above ``hi``, ``hi`` itself elsewhere, so the line runs along the band's top and
+    rises with the ratio above it. One SVG path, where a marker a day (or a segment a run of
+    days, as plotly draws a line with gaps) cost the redraw one element each.
+
+    ``drawn`` holds each method's days (``YYYY-MM-DD``) and ratios, as its line draws them.
+    """
+    days, where = np.unique(np.concatenate([x for x, _ in drawn.values()]), return_inverse=True)
+    top = np.full(len(days), hi)
+    said = np.full(len(days), "", dtype=object)
+    start = 0
+    for method, (_, y) in drawn.items():
+        at = where[start : start + len(y)]
+        start += len(y)
+        high = y > hi
+        np.fmax.at(top, at[high], y[high])
+        said[at[high]] = np.where(said[at[high]] == "", method, said[at[high]] + " and " + method)
     return {
-        **line,
+        "type": "scatter",
         "mode": "lines",
-        "x": np.insert(x.astype(after.dtype), at, after),
-        "y": np.insert(y, at, np.column_stack([y[last], np.full(len(last), np.nan)]).ravel()),
-        "hovertext": np.insert(method, at, np.repeat(method[last], 2)),
-        "line": {"color": WARN_COLOUR, "width": 4},
+        "x": days,
+        "y": top,
+        "line": {"color": WARN_COLOUR, "width": 3},
+        "hovertext": np.where(said == "", "", f"above {hi:g} (" + said.astype(str) + ")"),
+        "hovertemplate": HOVERTEXT_ONLY,
     }
 
 
@@ -271,9 +276,7 @@ def load_ratio(
             theme=theme,
         )
     traces: list[Trace] = []
-    above_x: list[np.ndarray] = []
-    above_y: list[np.ndarray] = []
-    above_text: list[np.ndarray] = []
+    drawn: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for method in ("rolling", "ewma"):
         part = ratios[ratios["method"] == method]
         if part.empty:
@@ -296,10 +299,7 @@ def load_ratio(
                 "hovertemplate": "%{x|%a %d %b %Y}: %{y:.2f} " + method + "<extra></extra>",
             }
         )
-        high = y > hi
-        above_x.append(x[high])
-        above_y.append(y[high])
-        above_text.append(np.full(int(high.sum()), method))
+        drawn[method] = (x, y)
     shapes: list[dict[str, Any]] = [
         {
             "type": "rect",
@@ -315,22 +315,24 @@ def load_ratio(
             "name": f"usual range {lo:g}-{hi:g}",
         }
     ]
-    if sum(len(a) for a in above_x):
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "markers",
-                "x": np.concatenate(above_x),
-                "y": np.concatenate(above_y),
-                "name": f"above {hi:g}",
-                "marker": {"color": WARN_COLOUR, "size": 7, "symbol": "circle-open"},
-                "hovertext": np.concatenate(above_text),
-                "hovertemplate": "above " + f"{hi:g}" + " (%{hovertext})<extra></extra>",
-            }
-        )
+    above = {m: y > hi for m, (_, y) in drawn.items()}
+    if any(flags.any() for flags in above.values()):
         span = ratios["date"].max() - ratios["date"].min()
         if span > pd.Timedelta(weeks=LONG_RANGE_WEEKS):
-            traces[-1] = _as_line(traces[-1])
+            traces.append({**_above_edge(drawn, hi), "name": f"above {hi:g}"})
+        else:
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "x": np.concatenate([x[above[m]] for m, (x, _) in drawn.items()]),
+                    "y": np.concatenate([y[above[m]] for m, (_, y) in drawn.items()]),
+                    "name": f"above {hi:g}",
+                    "marker": {"color": WARN_COLOUR, "size": 7, "symbol": "circle-open"},
+                    "hovertext": np.concatenate([np.full(int(above[m].sum()), m) for m in drawn]),
+                    "hovertemplate": "above " + f"{hi:g}" + " (%{hovertext})<extra></extra>",
+                }
+            )
     # days with too little history: shaded, and one marker per week at the chart's foot
     first = ratios.drop_duplicates("date").sort_values("date")
     short = ~first["enough_history"].astype(bool).to_numpy()
