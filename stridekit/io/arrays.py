@@ -1,5 +1,5 @@
 """Array helpers every recording reader shares: numbers and times from XML text, derived
-speed, ascent, time-weighted means, and building schema tables.
+speed, ascent, time-weighted means, building schema tables, and a recording's log of them.
 
 The TCX, GPX and FIT readers turn a recording into whole columns (NumPy arrays, or pyarrow
 strings straight from the XML), so that nothing here loops over samples in Python. Times
@@ -14,7 +14,7 @@ import math
 import re
 from collections.abc import Sequence
 from functools import cache
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,8 @@ from pandas.api.internals import create_dataframe_from_blocks
 
 from stridekit import schema
 from stridekit.io.common import TzLike, resolve_tz
+from stridekit.log import TrainingLog
+from stridekit.report import ImportReport, ReportEntry
 
 SPEED_HALF_WINDOW_S: Final = 5.0
 """Half-width of the time window over which speed is derived from distance [s]."""
@@ -682,6 +684,111 @@ def stack(
     return columns
 
 
+class RecordedPart(Protocol):
+    """One session of a recording, read but not yet keyed (the TCX and GPX readers' parts)."""
+
+    @property
+    def start_ns(self) -> int:
+        """The session's UTC start [ns since the epoch]."""
+
+    @property
+    def offset_s(self) -> float:
+        """The UTC offset its times are written in [s], NaN when they carry none."""
+
+    @property
+    def session(self) -> dict[str, Any]:
+        """Its sessions columns other than the key, start and local date."""
+
+    @property
+    def samples(self) -> dict[str, Any]:
+        """Its samples' columns, as :func:`stack` takes them."""
+
+    @property
+    def time_ns(self) -> np.ndarray:
+        """Its samples' UTC times [ns since the epoch]."""
+
+
+def part_columns(
+    parts: Sequence[RecordedPart], tz: TzLike
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The sessions' and the samples' columns of a recording's parts, in the parts' order.
+
+    Parameters
+    ----------
+    parts
+        The sessions of one recording, in ascending start.
+    tz
+        The runner's time zone for ``local_date`` of starts without their own offset; the
+        machine's own when ``None``.
+
+    Returns
+    -------
+    tuple of dict
+        The sessions' columns (:func:`session_columns`) and the samples' (:func:`stack`,
+        with ``time_utc``), as :func:`frame` takes them.
+    """
+    sessions = session_columns(
+        [p.start_ns for p in parts], [p.session for p in parts], tz, [p.offset_s for p in parts]
+    )
+    samples = stack(
+        [p.samples for p in parts],
+        sessions["session_id"],
+        [len(p.time_ns) for p in parts],
+        [p.time_ns for p in parts],
+    )
+    return sessions, samples
+
+
+def recording_log(
+    sessions: pd.DataFrame,
+    laps: pd.DataFrame,
+    samples: pd.DataFrame,
+    *,
+    source: str,
+    source_format: str,
+    found: int,
+    skipped: str,
+) -> TrainingLog:
+    """The log of one recording file, without sets, and the file's report entry.
+
+    Parameters
+    ----------
+    sessions, laps, samples
+        The file's tables, built by :func:`frame` (so that :class:`TrainingLog` has nothing
+        to conform), sessions in ascending ``start_utc``.
+    source
+        The file, for the report.
+    source_format
+        Its format (``tcx``, ``gpx``), for the report.
+    found
+        How many sessions the file holds, those left out included [count].
+    skipped
+        Why the sessions left out were, as the report says it (``tracks had no timed
+        points``); ``found - len(sessions)`` of them.
+
+    Returns
+    -------
+    TrainingLog
+        The tables, an empty sets table and a report of one entry: ``ok``, or ``partial``
+        when sessions were left out.
+    """
+    left_out = found - len(sessions)
+    entry = ReportEntry(
+        path=source,
+        status="partial" if left_out else "ok",
+        format=source_format,
+        sessions=len(sessions),
+        message=f"{left_out} of {found} {skipped} and were skipped" if left_out else None,
+    )
+    return TrainingLog.of_conforming(
+        sessions=sessions,
+        laps=laps,
+        samples=samples,
+        sets=empty("sets"),
+        report=ImportReport([entry]),
+    )
+
+
 class _Layout:
     """Where each column of a table goes in the blocks of its frames (cached per table)."""
 
@@ -898,6 +1005,7 @@ __all__ = [
     "SPEED_HALF_WINDOW_S",
     "WGS84_A_M",
     "WGS84_F",
+    "RecordedPart",
     "arrow_cast",
     "ascent",
     "derived_speed",
@@ -908,7 +1016,9 @@ __all__ = [
     "local_dates",
     "number_table",
     "parse_times",
+    "part_columns",
     "plausible_speed",
+    "recording_log",
     "session_columns",
     "session_id_of",
     "stack",

@@ -56,9 +56,9 @@ from stridekit.io.arrays import (
     in_time_order,
     number_table,
     parse_times,
+    part_columns,
     plausible_speed,
-    session_columns,
-    stack,
+    recording_log,
     texts_by_row,
     track_distance,
     utc_offset_s,
@@ -67,7 +67,6 @@ from stridekit.io.arrays import (
 )
 from stridekit.io.common import TzLike
 from stridekit.log import TrainingLog
-from stridekit.report import ImportReport, ReportEntry
 
 SOURCE_FORMAT: Final = "gpx"
 TEMPERATURE_COLUMN: Final = "temperature_c"
@@ -436,36 +435,15 @@ def _session(
 
 def _assemble(parts: list[_Part], *, raw_count: int, source: str, tz: TzLike) -> TrainingLog:
     parts = sorted(parts, key=lambda p: p.start_ns)  # sessions ascending, as logs keep them
-    # Frames are built in one constructor call each, from whole columns already at the
-    # schema's dtypes and in its order, so TrainingLog's schema.conform has nothing to do.
-    session_cols = session_columns(
-        [p.start_ns for p in parts], [p.session for p in parts], tz, [p.offset_s for p in parts]
-    )
-    ids = session_cols["session_id"]
-    lengths = [len(p.time_ns) for p in parts]
-    time_ns = [p.time_ns for p in parts]
-    samples_cols = stack([p.samples for p in parts], ids, lengths, time_ns)
-    sessions = frame("sessions", session_cols)
-    samples = frame("samples", samples_cols, extra=(TEMPERATURE_COLUMN,))
-    laps = empty("laps")
-    skipped = raw_count - len(parts)
-    entry = ReportEntry(
-        path=source,
-        status="partial" if skipped else "ok",
-        format=SOURCE_FORMAT,
-        sessions=len(parts),
-        message=(
-            f"{skipped} of {raw_count} tracks had no timed points and were skipped"
-            if skipped
-            else None
-        ),
-    )
-    return TrainingLog.of_conforming(
-        sessions=sessions,
-        laps=laps,
-        samples=samples,
-        sets=empty("sets"),
-        report=ImportReport([entry]),
+    session_cols, samples_cols = part_columns(parts, tz)
+    return recording_log(
+        frame("sessions", session_cols),
+        empty("laps"),
+        frame("samples", samples_cols, extra=(TEMPERATURE_COLUMN,)),
+        source=source,
+        source_format=SOURCE_FORMAT,
+        found=raw_count,
+        skipped="tracks had no timed points",
     )
 
 

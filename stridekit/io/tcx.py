@@ -39,13 +39,13 @@ from stridekit.io import safety
 from stridekit.io.arrays import (
     ascent,
     derived_speed,
-    empty,
     frame,
     in_time_order,
     number_table,
     parse_times,
+    part_columns,
     plausible_speed,
-    session_columns,
+    recording_log,
     stack,
     texts_by_row,
     track_distance,
@@ -55,7 +55,6 @@ from stridekit.io.arrays import (
 )
 from stridekit.io.common import TzLike
 from stridekit.log import TrainingLog
-from stridekit.report import ImportReport, ReportEntry
 
 SOURCE_FORMAT: Final = "tcx"
 
@@ -510,36 +509,17 @@ def _session(
 
 def _assemble(parts: list[_Part], *, raw_count: int, source: str, tz: TzLike) -> TrainingLog:
     parts = sorted(parts, key=lambda p: p.start_ns)  # sessions ascending, as logs keep them
-    # Every frame is built in one constructor call, from whole columns already at the
-    # schema's dtypes and in its order, so TrainingLog's schema.conform has nothing to do.
-    session_cols = session_columns(
-        [p.start_ns for p in parts], [p.session for p in parts], tz, [p.offset_s for p in parts]
-    )
-    ids = session_cols["session_id"]
+    session_cols, samples_cols = part_columns(parts, tz)
     lap_counts = [len(p.laps["lap_index"]) for p in parts]
-    lengths = [len(p.time_ns) for p in parts]
-    time_ns = [p.time_ns for p in parts]
-    sessions = frame("sessions", session_cols)
-    laps = frame("laps", stack([p.laps for p in parts], ids, lap_counts))
-    samples = frame("samples", stack([p.samples for p in parts], ids, lengths, time_ns))
-    skipped = raw_count - len(parts)
-    entry = ReportEntry(
-        path=source,
-        status="partial" if skipped else "ok",
-        format=SOURCE_FORMAT,
-        sessions=len(parts),
-        message=(
-            f"{skipped} of {raw_count} activities had no usable data (no time) and were skipped"
-            if skipped
-            else None
-        ),
-    )
-    return TrainingLog.of_conforming(
-        sessions=sessions,
-        laps=laps,
-        samples=samples,
-        sets=empty("sets"),
-        report=ImportReport([entry]),
+    laps_cols = stack([p.laps for p in parts], session_cols["session_id"], lap_counts)
+    return recording_log(
+        frame("sessions", session_cols),
+        frame("laps", laps_cols),
+        frame("samples", samples_cols),
+        source=source,
+        source_format=SOURCE_FORMAT,
+        found=raw_count,
+        skipped="activities had no usable data (no time)",
     )
 
 
