@@ -73,34 +73,35 @@ def weekly_focus(
         moving time for either focus) [m/s], ``fast_s`` (time in repeats) [s],
         ``longest_m`` [m] and ``advice_met`` (for ``speed``: one or two speed runs that
         week).
+
+    See Also
+    --------
+    focus_runs, weekly_focus_of : the same in two steps, the first once per log, the
+        second (a few milliseconds) once per date range.
     """
-    runs = in_range(sessions, start, end)
-    runs = runs.loc[(runs["sport"] == "run") & runs["focus"].notna()].copy()
-    columns = [
-        "week",
-        "focus",
-        "runs",
-        "distance_m",
-        "moving_s",
-        "avg_speed_mps",
-        "run_speed_mps",
-        "fast_s",
-        "longest_m",
-        "advice_met",
-    ]
-    if runs.empty and (start is None or end is None):
-        return pd.DataFrame(columns=columns)
-    first = pd.Timestamp(start) if start is not None else runs["local_date"].min()
-    last = pd.Timestamp(end) if end is not None else runs["local_date"].max()
-    weeks = all_weeks(first, last)
-    # one bin per (week, focus): speed in even bins, distance in odd ones
-    offset = (week_start(runs["local_date"]) - weeks[0]).dt.days.to_numpy() // 7
-    bins = offset * 2 + (runs["focus"] == "distance").to_numpy(dtype=int)
-    size = 2 * len(weeks)
-    distance = runs["distance_m"].to_numpy(dtype=float)
-    moving = runs["moving_s"].fillna(runs["duration_s"]).to_numpy(dtype=float)
-    longest = np.full(size, np.nan)
-    np.fmax.at(longest, bins, distance)
+    return weekly_focus_of(focus_runs(sessions, repeats=repeats), start=start, end=end)
+
+
+def focus_runs(sessions: pd.DataFrame, *, repeats: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The classified runs, with what :func:`weekly_focus` sums of each.
+
+    Parameters
+    ----------
+    sessions, repeats
+        As for :func:`weekly_focus`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run with a ``focus``, in the sessions' order: ``local_date``, ``focus``,
+        ``distance_m`` [m] and ``moving_s`` [s] (the duration where no moving time is
+        known), both NaN where unknown; ``work_m`` and ``work_s``, the distance [m] and
+        time [s] its speed counts (its repeats' on a speed day that has repeats, else its
+        own, 0 where unknown); ``fast_s``, the time in its repeats [s].
+    """
+    runs = sessions.loc[(sessions["sport"] == "run") & sessions["focus"].notna()]
+    distance = runs["distance_m"].to_numpy(dtype=float, na_value=np.nan)
+    moving = runs["moving_s"].fillna(runs["duration_s"]).to_numpy(dtype=float, na_value=np.nan)
     # the speed that counts: the repeats' on speed days, the whole run's otherwise
     work_d, work_s = np.nan_to_num(distance), np.nan_to_num(moving)
     fast = np.zeros(len(runs))
@@ -116,20 +117,86 @@ def weekly_focus(
         work_d = np.where(use, rep_d, work_d)
         work_s = np.where(use, rep_s, work_s)
         fast = np.where(has, rep_s, 0.0)
+    return pd.DataFrame(
+        {
+            "local_date": runs["local_date"].to_numpy(dtype="datetime64[ns]"),
+            "focus": runs["focus"].to_numpy(dtype=object),
+            "distance_m": distance,
+            "moving_s": moving,
+            "work_m": work_d,
+            "work_s": work_s,
+            "fast_s": fast,
+        }
+    )
+
+
+def weekly_focus_of(
+    runs: pd.DataFrame, *, start: DateLike = None, end: DateLike = None
+) -> pd.DataFrame:
+    """:func:`weekly_focus` from :func:`focus_runs` output: the weeks of one date range.
+
+    Parameters
+    ----------
+    runs
+        :func:`focus_runs` output.
+    start, end
+        As for :func:`weekly_focus`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`weekly_focus`.
+    """
+    columns = [
+        "week",
+        "focus",
+        "runs",
+        "distance_m",
+        "moving_s",
+        "avg_speed_mps",
+        "run_speed_mps",
+        "fast_s",
+        "longest_m",
+        "advice_met",
+    ]
+    days = runs["local_date"].to_numpy(dtype="datetime64[ns]")
+    keep = np.ones(len(runs), dtype=bool)
+    if start is not None:
+        keep &= days >= pd.Timestamp(start).to_datetime64()
+    if end is not None:
+        keep &= days <= pd.Timestamp(end).to_datetime64()
+    if not keep.any() and (start is None or end is None):
+        return pd.DataFrame(columns=columns)
+    first = pd.Timestamp(start) if start is not None else pd.Timestamp(days[keep].min())
+    last = pd.Timestamp(end) if end is not None else pd.Timestamp(days[keep].max())
+    weeks = all_weeks(first, last)
+    # one bin per (week, focus): speed in even bins, distance in odd ones
+    day = days[keep].astype("datetime64[D]")
+    weekday = (day.view("int64") + 3) % 7  # Monday 0: 1970-01-01 was a Thursday
+    offset = (day - weekday - weeks[0].to_datetime64().astype("datetime64[D]")).astype("int64")
+    offset //= 7
+    bins = offset * 2 + (runs["focus"].to_numpy()[keep] == "distance").astype(int)
+    size = 2 * len(weeks)
+
+    def total(column: str) -> np.ndarray:
+        values = np.nan_to_num(runs[column].to_numpy(dtype=float)[keep])
+        return np.bincount(bins, weights=values, minlength=size)
+
+    longest = np.full(size, np.nan)
+    np.fmax.at(longest, bins, runs["distance_m"].to_numpy(dtype=float)[keep])
     table = pd.DataFrame(
         {
             "week": weeks.repeat(2),
             "focus": pd.array(["speed", "distance"] * len(weeks), dtype="str"),
             "runs": np.bincount(bins, minlength=size).astype("int64"),
-            "distance_m": np.bincount(bins, weights=np.nan_to_num(distance), minlength=size),
-            "moving_s": np.bincount(bins, weights=np.nan_to_num(moving), minlength=size),
+            "distance_m": total("distance_m"),
+            "moving_s": total("moving_s"),
             "longest_m": longest,
-            "fast_s": np.bincount(bins, weights=fast, minlength=size),
+            "fast_s": total("fast_s"),
         }
     )
     table["run_speed_mps"] = table["distance_m"] / table["moving_s"].where(table["moving_s"] > 0)
-    speed_d = np.bincount(bins, weights=work_d, minlength=size)
-    speed_s = np.bincount(bins, weights=work_s, minlength=size)
+    speed_d, speed_s = total("work_m"), total("work_s")
     table["avg_speed_mps"] = np.divide(
         speed_d, speed_s, out=np.full(size, np.nan), where=speed_s > 0
     )

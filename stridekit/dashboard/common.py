@@ -234,12 +234,13 @@ class Panel(widgets.VBox):
         )
 
     def show(self, view: View) -> None:
-        """Redraw the panel for ``view``."""
+        """Redraw the panel for ``view``: the charts first (the browser draws each while the
+        next is built), then the line of text."""
         self.view = view
-        if self.line is not None and self._text is not None:
-            self.line.value = self._text(view)
         for name, fig in self._figures(view).items():
             self.charts[name].figure = fig
+        if self.line is not None and self._text is not None:
+            self.line.value = self._text(view)
 
 
 MakePanel = Callable[[TrainingLog, View], Panel]

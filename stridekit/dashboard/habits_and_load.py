@@ -315,12 +315,12 @@ class HabitsPanel(Panel):
     def show(self, view: View) -> None:
         """Redraw the charts whose figure changed for ``view``, one at a time."""
         self.view = view
-        if self.line is not None and self._text is not None:
-            self.line.value = self._text(view)
         for name in self._names:
             fig = self._chart(name, view)
             if self.charts[name].figure is not fig:
                 self.charts[name].figure = fig
+        if self.line is not None and self._text is not None:
+            self.line.value = self._text(view)
 
 
 def panel(log: TrainingLog, view: View) -> Panel:

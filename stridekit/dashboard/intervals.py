@@ -424,12 +424,12 @@ class IntervalsPanel(Panel):
         self._draw(self._session_figures(self.view))
 
     def show(self, view: View) -> None:
-        """Redraw for ``view``: the session list first, then the text and every chart."""
+        """Redraw for ``view``: the session list first, then every chart, then the text."""
         self.view = view
         self._refresh_picker(view)
+        self._draw(self._figures(view))
         if self.line is not None:
             self.line.value = self._text(view)
-        self._draw(self._figures(view))
 
 
 def panel(log: TrainingLog, view: View) -> Panel:

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from stridekit import charts
-from stridekit.analysis.weekly import weekly_focus
+from stridekit.analysis.weekly import focus_runs, weekly_focus_of
 from stridekit.dashboard.common import Panel, View, dashboard_page
 from stridekit.dashboard.data import repeats
 from stridekit.log import TrainingLog
@@ -20,7 +20,8 @@ from stridekit.units import Units
 
 
 def figures(weekly: pd.DataFrame, view: View) -> dict[str, go.Figure]:
-    """The dashboard's charts, by name, from :func:`weekly_focus` output."""
+    """The dashboard's charts, by name, from
+    :func:`~stridekit.analysis.weekly.weekly_focus` output."""
     return {
         "runs": charts.runs_per_week(weekly, target=view.speed_target, theme=view.theme),
         **paced_figures(weekly, view),
@@ -53,9 +54,11 @@ SUBTITLE = (
 def panel(log: TrainingLog, view: View) -> Panel:
     """The dashboard's charts on ``log``, for the overview's tab or its own page."""
 
+    classified = focus_runs(log.sessions, repeats=repeats(log))  # once: a range only bins
+
     @lru_cache(maxsize=32)
     def weekly(first: dt.date | None, last: dt.date | None) -> pd.DataFrame:
-        return weekly_focus(log.sessions, start=first, end=last, repeats=repeats(log))
+        return weekly_focus_of(classified, start=first, end=last)
 
     # each chart is built for what it depends on: a target change builds one chart, a units
     # switch two, and a view already seen none
