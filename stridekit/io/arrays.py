@@ -685,27 +685,27 @@ def stack(
 
 
 class RecordedPart(Protocol):
-    """One session of a recording, read but not yet keyed (the TCX and GPX readers' parts)."""
+    """One session of a recording, read but not yet keyed (the TCX and GPX readers' parts).
 
-    @property
-    def start_ns(self) -> int:
-        """The session's UTC start [ns since the epoch]."""
+    Attributes
+    ----------
+    start_ns
+        The session's UTC start [ns since the epoch].
+    offset_s
+        The UTC offset its times are written in [s], NaN when they carry none.
+    session
+        Its sessions columns other than the key, start and local date.
+    samples
+        Its samples' columns, as :func:`stack` takes them.
+    time_ns
+        Its samples' UTC times [ns since the epoch].
+    """
 
-    @property
-    def offset_s(self) -> float:
-        """The UTC offset its times are written in [s], NaN when they carry none."""
-
-    @property
-    def session(self) -> dict[str, Any]:
-        """Its sessions columns other than the key, start and local date."""
-
-    @property
-    def samples(self) -> dict[str, Any]:
-        """Its samples' columns, as :func:`stack` takes them."""
-
-    @property
-    def time_ns(self) -> np.ndarray:
-        """Its samples' UTC times [ns since the epoch]."""
+    start_ns: int
+    offset_s: float
+    session: dict[str, Any]
+    samples: dict[str, Any]
+    time_ns: np.ndarray
 
 
 def part_columns(
