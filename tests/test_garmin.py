@@ -511,6 +511,18 @@ def test_an_uploads_zip_larger_than_one_member_may_be_is_spooled_not_refused(
     assert [e.status for e in log.report].count("ok") == 4
 
 
+@pytest.mark.parametrize("where", [f"{UPLOADS}/../../..", f"C:/{UPLOADS}"])
+def test_an_uploads_zip_too_large_for_one_member_may_not_escape_the_folder(
+    fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    files = export_files(fixtures)
+    nested = files.pop(f"{UPLOADS}/UploadedFiles_0-_Part1.zip")
+    files[f"{where}/UploadedFiles_0-_Part1.zip"] = nested
+    monkeypatch.setattr(safety, "MAX_MEMBER_BYTES", len(nested) - 1)  # held to a whole zip's caps
+    with pytest.raises(UnsafeInputError, match="would escape the folder"):
+        read_garmin_export(write_zip(tmp_path / "export.zip", files), tz="UTC")
+
+
 def test_text_times_loose_recordings_and_the_match_window(fixtures: Path, tmp_path: Path) -> None:
     summaries = [
         {  # 90 s after the loose FIT starts: outside the window, so not joined

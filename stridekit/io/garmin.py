@@ -332,8 +332,7 @@ def _check_outer(archive: zipfile.ZipFile, path: Path) -> list[zipfile.ZipInfo]:
         cast(zipfile.ZipFile, _Listing([i for i in infos if i not in large])), path
     )
     for info in large:
-        pure = PurePosixPath(info.filename.replace("\\", "/"))
-        if pure.is_absolute() or ".." in pure.parts:
+        if safety.escapes(info.filename):
             raise UnsafeInputError(
                 path,
                 f"has a member named {info.filename!r} that would escape the folder it is "
