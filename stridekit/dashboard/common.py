@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -191,8 +191,36 @@ def page(*children: widgets.Widget) -> widgets.VBox:
     return widgets.VBox(list(children), layout=widgets.Layout(width="100%", max_width="1200px"))
 
 
-Figures = Callable[[View], dict[str, go.Figure]]
+Figures = Callable[[View], Mapping[str, go.Figure]]
 """A dashboard's charts for a view, by name, in page order."""
+
+
+class LazyFigures(Mapping[str, go.Figure]):
+    """A dashboard's figures by name, each built when it is first read.
+
+    :class:`Panel` sends each chart's figure as soon as it reads it, so with these the page
+    draws the first chart while the kernel builds the next, instead of waiting for them all.
+
+    Parameters
+    ----------
+    makers
+        Builds each figure, by name, in page order.
+    """
+
+    def __init__(self, makers: Mapping[str, Callable[[], go.Figure]]) -> None:
+        self._makers = dict(makers)
+        self._built: dict[str, go.Figure] = {}
+
+    def __getitem__(self, name: str) -> go.Figure:
+        if name not in self._built:
+            self._built[name] = self._makers[name]()
+        return self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
 
 
 class Panel(widgets.VBox):
@@ -200,7 +228,8 @@ class Panel(widgets.VBox):
 
     A panel is what both a standalone page (:func:`chart_page`) and a tab of the overview
     app show. ``show(view)`` redraws it for a new view: each chart in place, and a chart
-    whose figure did not change is not sent again. Dashboards with controls of their own
+    whose figure did not change is not sent again; given :class:`LazyFigures`, each chart is
+    sent as soon as it is built. Dashboards with controls of their own
     subclass it (or give any widget a ``show(view)`` method).
 
     Parameters

@@ -16,7 +16,7 @@ import inspect
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from pathlib import Path
 from typing import Final
 
@@ -35,7 +35,7 @@ from stridekit.charts.habits import (
     warmup_cooldown_by_kind,
 )
 from stridekit.charts.load import RATIO_BAND, load_by_week, load_ratio
-from stridekit.dashboard.common import Panel, View, dashboard_page
+from stridekit.dashboard.common import LazyFigures, Panel, View, dashboard_page
 from stridekit.io.cache import cached_frame, digest
 from stridekit.log import TrainingLog
 from stridekit.units import Units
@@ -281,48 +281,6 @@ def headline(part: Shown) -> str:
     return f"<p class='stridekit-summary'>{text}{line}</p>"
 
 
-class HabitsPanel(Panel):
-    """A :class:`Panel` that redraws chart by chart, and leaves alone a chart whose figure is
-    the one it shows.
-
-    Each chart is built and sent before the next is built, so the first chart is redrawn
-    while the later ones are still being made, not after all of them. The figures are
-    memoised per view, so a units switch gives the unit-free charts the very figure they
-    show, and re-sending it would cost a JSON encoding for nothing.
-
-    Parameters
-    ----------
-    chart
-        Builds one chart, by name, for a view.
-    names
-        The charts, in page order.
-    view, text
-        As for :class:`Panel`.
-    """
-
-    def __init__(
-        self,
-        chart: Callable[[str, View], go.Figure],
-        names: list[str],
-        view: View,
-        *,
-        text: Callable[[View], str] | None = None,
-    ) -> None:
-        self._chart = chart
-        self._names = names
-        super().__init__(lambda v: {n: chart(n, v) for n in names}, view, text=text)
-
-    def show(self, view: View) -> None:
-        """Redraw the charts whose figure changed for ``view``, one at a time."""
-        self.view = view
-        for name in self._names:
-            fig = self._chart(name, view)
-            if self.charts[name].figure is not fig:
-                self.charts[name].figure = fig
-        if self.line is not None and self._text is not None:
-            self.line.value = self._text(view)
-
-
 def panel(log: TrainingLog, view: View) -> Panel:
     """The dashboard's charts on ``log``, for the overview's tab or its own page."""
     data = tables(log)
@@ -346,7 +304,10 @@ def panel(log: TrainingLog, view: View) -> Panel:
     def chart(name: str, v: View) -> go.Figure:
         return figure(name, v.start, v.end, v.units if name in USES_UNITS else "km", v.theme)
 
-    return HabitsPanel(chart, list(CHARTS), view, text=lambda v: text(v.start, v.end))
+    def draw(v: View) -> LazyFigures:
+        return LazyFigures({name: partial(chart, name, v) for name in CHARTS})
+
+    return Panel(draw, view, text=lambda v: text(v.start, v.end))
 
 
 def app(

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from stridekit import charts
 from stridekit.analysis.weekly import focus_runs, weekly_focus_of
-from stridekit.dashboard.common import Panel, View, dashboard_page
+from stridekit.dashboard.common import LazyFigures, Panel, View, dashboard_page
 from stridekit.dashboard.data import repeats
 from stridekit.log import TrainingLog
 from stridekit.units import Units
@@ -72,11 +72,14 @@ def panel(log: TrainingLog, view: View) -> Panel:
     ) -> dict[str, go.Figure]:
         return paced_figures(weekly(first, last), View(first, last, units, theme=theme))
 
-    def draw(v: View) -> dict[str, go.Figure]:
-        return {
-            "runs": runs(v.start, v.end, v.speed_target, v.theme),
-            **paced(v.start, v.end, v.units, v.theme),
-        }
+    def draw(v: View) -> LazyFigures:
+        return LazyFigures(
+            {
+                "runs": lambda: runs(v.start, v.end, v.speed_target, v.theme),
+                "speed_pace": lambda: paced(v.start, v.end, v.units, v.theme)["speed_pace"],
+                "distance": lambda: paced(v.start, v.end, v.units, v.theme)["distance"],
+            }
+        )
 
     return Panel(draw, view)
 

@@ -33,7 +33,7 @@ from stridekit.charts.strength import (
     placement_by_weekday,
     sessions_per_week,
 )
-from stridekit.dashboard.common import Panel, View, dashboard_page
+from stridekit.dashboard.common import LazyFigures, Panel, View, dashboard_page
 from stridekit.exercises import ADVISED, advised_group
 from stridekit.io.cache import cached_frame
 from stridekit.log import TrainingLog
@@ -359,14 +359,15 @@ def panel(log: TrainingLog, view: View) -> Panel:
     def per_week(first: dt.date | None, last: dt.date | None, target: int, theme: str) -> go.Figure:
         return sessions_per_week(part(first, last).weekly, target=target, theme=theme)
 
-    def draw(v: View) -> dict[str, go.Figure]:
-        fixed = steady(v.start, v.end, v.theme)
-        return {
-            "calendar": calendar(v.start, v.end, v.units, v.theme),
-            "per_week": per_week(v.start, v.end, v.strength_target, v.theme),
-            "coverage": fixed["coverage"],
-            "placement": fixed["placement"],
-        }
+    def draw(v: View) -> LazyFigures:
+        return LazyFigures(
+            {
+                "calendar": lambda: calendar(v.start, v.end, v.units, v.theme),
+                "per_week": lambda: per_week(v.start, v.end, v.strength_target, v.theme),
+                "coverage": lambda: steady(v.start, v.end, v.theme)["coverage"],
+                "placement": lambda: steady(v.start, v.end, v.theme)["placement"],
+            }
+        )
 
     return Panel(draw, view, text=lambda v: headline(part(v.start, v.end), v.strength_target))
 
