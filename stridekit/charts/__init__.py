@@ -11,7 +11,9 @@ The same keyword means the same thing in every chart:
     Replaces the chart's default title.
 
 A chart with nothing to show says what data would fill it instead of drawing empty axes
-(:func:`empty_figure`).
+(:func:`empty_figure`). Over more than two years, the weekly charts draw their bars as
+stacked stepped areas of the same heights and their lines without markers
+(:func:`stridekit.charts.base.long_range`): one SVG element a trace keeps a redraw quick.
 
 Modules, one per dashboard: :mod:`~stridekit.charts.weekly` (volume, speed and distance
 days), :mod:`~stridekit.charts.intervals` (repeats, progression, route),

@@ -210,7 +210,7 @@ def _stepped(bar: Trace, grid: np.ndarray) -> Trace:
     if colour is not None and not isinstance(colour, str):
         names, counts = np.unique(np.asarray(colour, dtype=str), return_counts=True)
         colour = str(names[np.argmax(counts)])
-    dropped = ("type", "marker", "width", "offset", "offsetgroup", "x", "y", "text")
+    dropped = ("type", "marker", "width", "offset", "offsetgroup", "x", "y")
     stepped = {k: v for k, v in bar.items() if k not in dropped and not k.startswith("text")}
     for key in ("customdata", "hovertext"):
         if key in bar:
