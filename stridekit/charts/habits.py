@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from stridekit.analysis.habits import MOBILITY_KINDS, WARM_WITHIN_S
 from stridekit.analysis.stride import MAX_RISE_PCT
 from stridekit.charts.base import (
+    HOVERTEXT_ONLY,
     KIND_ORDER,
     Trace,
     empty_figure,
@@ -162,7 +163,7 @@ def warmup_cooldown_by_kind(
                     _habit_hover(habit, int(d), int(k), int(r))
                     for d, k, r in zip(tally[done], tally[known], tally["runs"], strict=True)
                 ],
-                "hovertemplate": "%{hovertext}<extra></extra>",
+                "hovertemplate": HOVERTEXT_ONLY,
             }
         )
     return figure(
@@ -331,7 +332,7 @@ def stride_by_week(
             "name": "step length (m)",
             "line": {"color": STEP_COLOUR, "width": 2},
             "hovertext": texts(said),
-            "hovertemplate": "%{hovertext}<extra></extra>",
+            "hovertemplate": HOVERTEXT_ONLY,
         },
         {
             "type": "scatter",
@@ -365,7 +366,7 @@ def stride_by_week(
                 "name": f"overstride: over {max_rise_pct:g} % above the recent level",
                 "marker": {"color": WARN_COLOUR, "size": 12, "symbol": "diamond"},
                 "hovertext": texts([f"overstride {r:+.1f} %" for r in rise[flagged]]),
-                "hovertemplate": "%{hovertext}<extra></extra>",
+                "hovertemplate": HOVERTEXT_ONLY,
             }
         )
         # one shaded band per run of flagged weeks (shapes are costly to draw)
@@ -398,7 +399,7 @@ def stride_by_week(
                 "name": "no value this week",
                 "marker": {"color": UNKNOWN_COLOUR, "symbol": "x-thin-open", "size": 9},
                 "hovertext": texts(said)[missing],
-                "hovertemplate": "%{hovertext}<extra></extra>",
+                "hovertemplate": HOVERTEXT_ONLY,
             }
         )
     return figure(

@@ -142,7 +142,7 @@ def load_by_week(
             "name": f"distance ({units})",
             "marker": {"color": np.where(exceeded, WARN_COLOUR, LOAD_COLOUR)},
             "hovertext": texts(said),
-            "hovertemplate": "%{hovertext}<extra></extra>",
+            "hovertemplate": HOVERTEXT_ONLY,
         },
         {
             "type": "scatter",
@@ -156,7 +156,7 @@ def load_by_week(
             "hovertext": texts(
                 [f"time {format_duration(v) or '0:00'}" for v in weekly["duration_s"]]
             ),
-            "hovertemplate": "%{hovertext}<extra></extra>",
+            "hovertemplate": HOVERTEXT_ONLY,
         },
     ]
     if exceeded.any():
@@ -217,6 +217,7 @@ def _above_edge(drawn: dict[str, tuple[np.ndarray, np.ndarray]], hi: float) -> T
         "mode": "lines",
         "x": days,
         "y": top,
+        "name": f"above {hi:g}",
         "line": {"color": WARN_COLOUR, "width": 3},
         "hovertext": np.where(said == "", "", f"above {hi:g} (" + said.astype(str) + ")"),
         "hovertemplate": HOVERTEXT_ONLY,
@@ -319,7 +320,7 @@ def load_ratio(
     if any(flags.any() for flags in above.values()):
         span = ratios["date"].max() - ratios["date"].min()
         if span > pd.Timedelta(weeks=LONG_RANGE_WEEKS):
-            traces.append({**_above_edge(drawn, hi), "name": f"above {hi:g}"})
+            traces.append(_above_edge(drawn, hi))
         else:
             traces.append(
                 {
@@ -370,7 +371,7 @@ def load_ratio(
                         for w, n in zip(week_labels(weeks["week"]), weeks["note"], strict=True)
                     ]
                 ),
-                "hovertemplate": "%{hovertext}<extra></extra>",
+                "hovertemplate": HOVERTEXT_ONLY,
             }
         )
     known = ratios["ratio"].to_numpy(dtype=float)

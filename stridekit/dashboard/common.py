@@ -229,8 +229,8 @@ class Panel(widgets.VBox):
     A panel is what both a standalone page (:func:`chart_page`) and a tab of the overview
     app show. ``show(view)`` redraws it for a new view: each chart in place, and a chart
     whose figure did not change is not sent again; given :class:`LazyFigures`, each chart is
-    sent as soon as it is built. Dashboards with controls of their own
-    subclass it (or give any widget a ``show(view)`` method).
+    sent as soon as it is built. Dashboards with controls of their own subclass it (or give
+    any widget a ``show(view)`` method).
 
     Parameters
     ----------
