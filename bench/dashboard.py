@@ -357,7 +357,7 @@ def _kernel(log_path: Path, changes: int) -> dict[str, Any]:
     original_init = chart.Chart.__init__
 
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
-        self.observe(watch, names="spec")
+        self.observe(watch, names="spec_json")
         original_init(self, *args, **kwargs)
 
     chart.Chart.__init__ = init  # type: ignore[method-assign]

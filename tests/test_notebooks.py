@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import nbformat
@@ -66,7 +67,11 @@ def test_notebook_executes(path: Path, tmp_path: Path, monkeypatch: pytest.Monke
         .get("application/vnd.jupyter.widget-state+json", {})
         .get("state", {})
     )
-    specs = [m["state"]["spec"] for m in state.values() if "spec" in m.get("state", {})]
+    specs = [
+        json.loads(m["state"]["spec_json"])
+        for m in state.values()
+        if "spec_json" in m.get("state", {})
+    ]
     assert specs, "the page has at least one chart"
     assert all(spec["data"] or spec["layout"].get("annotations") for spec in specs), (
         "every chart has data, or says what data would fill it"

@@ -34,7 +34,7 @@ def test_each_chart_is_sent_before_the_next_is_built_and_the_text_comes_last() -
 
     panel = Panel(draw, View(), text=text)
     for name, chart in panel.charts.items():
-        chart.observe(lambda _change, name=name: events.append(f"sent {name}"), names="spec")
+        chart.observe(lambda _change, name=name: events.append(f"sent {name}"), names="spec_json")
     events.clear()
 
     panel.show(View(start=dt.date(2025, 3, 1)))

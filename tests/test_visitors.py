@@ -231,7 +231,11 @@ def test_twenty_visitors_at_once_are_all_served(site: Site) -> None:
     for seen in visits:
         assert "Traceback" not in seen.page
         assert seen.views and seen.views <= set(seen.states), "every displayed widget came"
-        charts = [s["state"]["spec"] for s in seen.states.values() if "spec" in s["state"]]
+        charts = [
+            json.loads(s["state"]["spec_json"])
+            for s in seen.states.values()
+            if "spec_json" in s["state"]
+        ]
         assert charts and charts[0]["data"], "the first chart's figure came, with its traces"
         weeks = {x for trace in charts[0]["data"] for x in trace.get("x", [])}
         assert len(weeks) >= 20, "the sample's weeks"

@@ -97,7 +97,7 @@ async function render({ model, el }) {
     return;
   }
   const draw = () => {
-    const figure = model.get("spec") || {};
+    const figure = JSON.parse(model.get("spec_json") || "{}");
     const layout = figure.layout || {};
     // A definite height (the figure's, else plotly's default) for the responsive chart to
     // fill: without one, plotly sizes a redrawn chart to 100% of a box with no height of
@@ -123,7 +123,7 @@ async function render({ model, el }) {
     if (visible) draw();
     else stale = true;
   };
-  model.on("change:spec", changed);
+  model.on("change:spec_json", changed);
   // A chart drawn before it is laid out (in a tab opened later, on a page rebuilt after an
   // upload) gets plotly's default 700 px: fit it to its box whenever the box's width changes.
   let width = 0;
@@ -142,7 +142,7 @@ async function render({ model, el }) {
     observer.disconnect();
     seen.disconnect();
     cancelAnimationFrame(pending);
-    model.off("change:spec", changed);
+    model.off("change:spec_json", changed);
     Plotly.purge(div);
   };
 }

@@ -35,7 +35,13 @@ def plotly_js_path() -> Path:
 
 
 def figure_json(figure: go.Figure) -> dict[str, Any]:
-    """A figure as plain JSON (``data``, ``layout``, ``config``) for plotly.js.
+    """A figure as plain JSON (``data``, ``layout``, ``config``) for plotly.js."""
+    spec: dict[str, Any] = json.loads(figure_text(figure))
+    return spec
+
+
+def figure_text(figure: go.Figure) -> str:
+    """:func:`figure_json` as JSON text, as a chart sends it.
 
     stridekit's charts hold plain JSON values already (:mod:`stridekit.charts.base`), so
     their traces and layout are dumped as they are, skipping the deep copy and the checks of
@@ -43,17 +49,16 @@ def figure_json(figure: go.Figure) -> dict[str, Any]:
     through plotly's encoder.
     """
     try:
-        text = json.dumps(
-            {"data": figure._data, "layout": figure._layout},
+        return json.dumps(
+            {"data": figure._data, "layout": figure._layout, "config": CONFIG},
             allow_nan=False,
             separators=(",", ":"),
             default=_plain,
         )
     except (TypeError, ValueError):  # dates, NaN, other types ...: plotly's encoder
-        text = pio.to_json(figure, validate=False)
-    spec: dict[str, Any] = json.loads(text)
-    spec["config"] = CONFIG
-    return spec
+        spec = json.loads(pio.to_json(figure, validate=False))
+        spec["config"] = CONFIG
+        return json.dumps(spec, separators=(",", ":"))
 
 
 def _plain(value: object) -> object:
@@ -78,7 +83,9 @@ class Chart(anywidget.AnyWidget):
     """
 
     _esm = (Path(__file__).with_name("chart.js")).read_text(encoding="utf-8")
-    spec = traitlets.Dict().tag(sync=True)
+    spec_json = traitlets.Unicode("{}").tag(sync=True)
+    """The figure as JSON text: sent as one string, which ipywidgets does not walk through
+    for binary buffers value by value (5 ms a five-year chart, as a dict)."""
 
     def __init__(self, figure: go.Figure, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -96,7 +103,13 @@ class Chart(anywidget.AnyWidget):
         if getattr(self, "_figure", None) is figure:
             return  # the same figure object: nothing to encode or send
         self._figure = figure
-        self.spec = figure_json(figure)
+        self.spec_json = figure_text(figure)
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        """The figure shown as plain JSON (``data``, ``layout``, ``config``) for plotly.js."""
+        spec: dict[str, Any] = json.loads(self.spec_json)
+        return spec
 
     def _send_plotly_js(self, _widget: object, content: Any, _buffers: object) -> None:
         # the page could not fetch plotly.js over HTTP (plain JupyterLab, VS Code ...)
