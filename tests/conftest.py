@@ -66,3 +66,14 @@ def browser(server: Any) -> Iterator[Any]:
 
     with chromium() as running:
         yield running
+
+
+def trace_x(trace: Any) -> list[str]:
+    """A plotly trace's x as ``YYYY-MM-DD`` days, given as ``x`` or as ``x0`` and a step of
+    ``dx`` milliseconds (as the charts give consecutive days)."""
+    if trace.x is not None:
+        return [str(x) for x in trace.x]
+    import pandas as pd
+
+    days = pd.date_range(trace.x0, periods=len(trace.y), freq=pd.Timedelta(milliseconds=trace.dx))
+    return list(days.strftime("%Y-%m-%d"))

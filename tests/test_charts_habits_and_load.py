@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from conftest import trace_x
 
 import stridekit
 from stridekit import schema
@@ -143,7 +144,9 @@ def test_load_by_week_bars_ramp_marks_and_units() -> None:
 def test_load_ratio_band_history_and_values() -> None:
     fig = load_ratio(ratios(LOG))
     rolling = trace(fig, "rolling 7:28 days")
-    assert len(rolling.x) == 28 and rolling.x[0] == "2025-03-03" and rolling.x[-1] == "2025-03-30"
+    days = trace_x(rolling)
+    assert days == list(pd.date_range("2025-03-03", "2025-03-30").strftime("%Y-%m-%d"))
+    assert rolling.x0 == "2025-03-03" and rolling.dx == 86_400_000  # consecutive days: x0, dx
     # too little history: missing (a gap), never zero; the 28th day is known
     assert np.isnan(rolling.y[:27]).all()
     assert rolling.y[27] == pytest.approx((30_000 / 7) / (96_000 / 28))
@@ -422,7 +425,8 @@ def test_sample_date_range_slices_whole_weeks_and_keeps_history(sample: Training
     # the first week's ramp comes from the week before the range
     assert "ramp not known" not in figs["load"].data[0].hovertext[0]
     rolling = trace(figs["ratio"], "rolling 7:28 days")
-    assert rolling.x[0] == "2025-05-07" and rolling.x[-1] == "2025-06-15"
+    days = trace_x(rolling)
+    assert days[0] == "2025-05-07" and days[-1] == "2025-06-15"
     assert not np.isnan(rolling.y).any()  # 28 days of history from before the range
     assert "too little history: ratio not known" not in names(figs["ratio"])
     assert "overstride: over 1.5 % above the recent level" not in names(figs["stride"])

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from conftest import trace_x
 
 from stridekit import charts, schema
 from stridekit.analysis.weekly import weekly_focus, weekly_volume
@@ -168,7 +169,7 @@ def test_load_ratio_marks_days_above_the_band_with_one_line_over_long_ranges() -
     assert len(high) > 10  # back from the gap, the acute load outruns the chronic
     edge = by_name(charts.load_ratio(ratios))[f"above {hi:g}"]
     assert edge.mode == "lines"
-    drawn = pd.Series(np.asarray(edge.y), index=pd.to_datetime(np.asarray(edge.x)))
+    drawn = pd.Series(np.asarray(edge.y), index=pd.to_datetime(trace_x(edge)))
     said = pd.Series(np.asarray(edge.hovertext), index=drawn.index)
     # the day's highest ratio where above the band, the band's top elsewhere
     np.testing.assert_allclose(drawn[high.index], high)

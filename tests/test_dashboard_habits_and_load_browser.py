@@ -67,7 +67,8 @@ def test_habits_and_load_draws_and_follows_its_controls(browser: Any, server: Se
         """() => {
             const gd = document.querySelectorAll('.js-plotly-plot')[1];
             gd.scrollIntoView({block: 'nearest'});  // it redraws once in view
-            const first = gd._fullData.length ? String(gd._fullData[0].x[0]) : '';
+            const line = gd._fullData[0];  // consecutive days come as x0 and a step
+            const first = line ? String(line.x ? line.x[0] : line.x0) : '';
             return first.slice(0, 10) === '2025-05-05';
         }""",
         timeout=60_000,

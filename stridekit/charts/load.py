@@ -57,6 +57,23 @@ def day_strings(days: pd.Series) -> np.ndarray:
     return np.datetime_as_string(stamps)
 
 
+DAY_MS: Final = 86_400_000
+"""A day on a date axis [ms]."""
+
+
+def daily_x(days: np.ndarray) -> dict[str, Any]:
+    """A trace's x for ``YYYY-MM-DD`` days: the first day and a day's step when they are
+    consecutive, else the days themselves.
+
+    plotly.js parses every date string it is given; five years of days, three lines of them,
+    took a ratio chart's redraw 15-20 ms.
+    """
+    stamps = days.astype("datetime64[D]")
+    if len(days) > 1 and (np.diff(stamps) == np.timedelta64(1, "D")).all():
+        return {"x0": str(days[0]), "dx": DAY_MS}
+    return {"x": days}
+
+
 def floats(numbers: pd.Series | np.ndarray) -> np.ndarray:
     """Numbers as a float array, missing values as NaN (a gap in a line, no bar)."""
     if isinstance(numbers, pd.Series):
@@ -215,7 +232,7 @@ def _above_edge(drawn: dict[str, tuple[np.ndarray, np.ndarray]], hi: float) -> T
     return {
         "type": "scatter",
         "mode": "lines",
-        "x": days,
+        **daily_x(days),
         "y": top,
         "name": f"above {hi:g}",
         "line": {"color": WARN_COLOUR, "width": 3},
@@ -289,7 +306,7 @@ def load_ratio(
             {
                 "type": "scatter",
                 "mode": "lines",
-                "x": x,
+                **daily_x(x),
                 "y": y,
                 "name": RATIO_NAMES[method],
                 "line": {
