@@ -1,8 +1,8 @@
 """A chart on a dashboard: a widget that shows a plotly figure and redraws it in place.
 
 The widget is an anywidget with a few kilobytes of JavaScript (``chart.js``) that draws with
-``Plotly.react``. A new figure is a diff for plotly.js, so a control change redraws in well
-under the 150 ms a runner would notice, and plotly.js itself is fetched over HTTP (see
+``Plotly.react``: a new figure redraws the chart in place, in tens of milliseconds. The figure
+travels as one JSON string, and plotly.js itself is fetched over HTTP (see
 :func:`plotly_js_path`), not sent over the kernel's websocket with every page view.
 
 Nothing is written into an ``Output`` widget while Voila executes a dashboard, which also
