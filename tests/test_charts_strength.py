@@ -123,6 +123,17 @@ def test_calendar_colours_each_day_by_what_it_held() -> None:
     assert fig.layout.yaxis.autorange == "reversed"
 
 
+def test_calendar_takes_hover_texts_computed_once_for_a_log() -> None:
+    days = strength_calendar(LOG, SETS, start="2025-03-05", end="2025-03-12")
+    days["detail"] = ["a line<br>another"] + [""] * (len(days) - 1)
+    computed = charts.calendar_heatmap(days).data[0]
+    given = charts.calendar_heatmap(days.assign(hover=charts.day_hover(days))).data[0]
+    assert [list(r) for r in given.text] == [list(r) for r in computed.text]
+    assert given.text[2][0] == "Wed 05 Mar 2025: strength between runs<br>a line<br>another"
+    own = charts.calendar_heatmap(days.assign(hover=[f"day {i}" for i in range(len(days))]))
+    assert own.data[0].text[2][0] == "day 0"  # the first day shown, a Wednesday
+
+
 def test_calendar_leaves_days_outside_the_range_blank_and_lists_sessions() -> None:
     days = strength_calendar(LOG, SETS, start="2025-03-05", end="2025-03-12")
     days["detail"] = ["a line<br>another"] + [""] * (len(days) - 1)

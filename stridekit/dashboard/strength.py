@@ -29,6 +29,7 @@ from stridekit.analysis.strength import (
 from stridekit.analysis.weekly import week_start
 from stridekit.charts.strength import (
     calendar_heatmap,
+    day_hover,
     exercise_coverage_heatmap,
     placement_by_weekday,
     sessions_per_week,
@@ -39,7 +40,7 @@ from stridekit.io.cache import cached_frame
 from stridekit.log import TrainingLog
 from stridekit.units import UNITS, distance_in, format_duration
 
-STRENGTH_TABLES_VERSION = 1
+STRENGTH_TABLES_VERSION = 2  # 2: the days table has the calendar's hover texts
 """Bump when :func:`days_table`, :func:`groups_table` or the analyses they call change."""
 
 
@@ -91,11 +92,14 @@ def days_table(log: TrainingLog) -> pd.DataFrame:
         :func:`stridekit.analysis.strength.strength_calendar` of the whole log (``date``,
         ``week``, ``weekday``, ``sessions``, ``sets``, ``duration_s`` [s], ``run``), with
         ``detail_km`` and ``detail_mi``: the day's sessions, one per line (HTML, ``<br>``
-        between them), distances in km or in miles.
+        between them), distances in km or in miles; ``hover_km`` and ``hover_mi``: the
+        calendar's hover text with them (:func:`~stridekit.charts.strength.day_hover`).
     """
     calendar = strength_calendar(log.sessions, log.sets)
     if calendar.empty:
-        return calendar.assign(detail_km=pd.Series(dtype="str"), detail_mi=pd.Series(dtype="str"))
+        return calendar.assign(
+            **{f"{c}_{u}": pd.Series(dtype="str") for c in ("detail", "hover") for u in UNITS}
+        )
     sessions = log.sessions.sort_values("start_utc", kind="stable")
     day = sessions["local_date"].dt.normalize().astype("datetime64[ns]")
     for units in UNITS:
@@ -103,6 +107,9 @@ def days_table(log: TrainingLog) -> pd.DataFrame:
         joined = lines.groupby(day.to_numpy(), sort=False).agg("<br>".join)
         detail = joined.reindex(calendar["date"].to_numpy()).fillna("")
         calendar[f"detail_{units}"] = pd.array(detail.to_numpy(), dtype="str")
+        calendar[f"hover_{units}"] = day_hover(
+            calendar.rename(columns={f"detail_{units}": "detail"})
+        ).to_numpy()
     return calendar
 
 
@@ -205,13 +212,18 @@ def _span(dates: pd.Series, start: dt.date | None, end: dt.date | None) -> slice
     return slice(int(first), int(last))
 
 
+def days_shown(data: StrengthTables, start: dt.date | None, end: dt.date | None) -> pd.DataFrame:
+    """The days of ``[start, end]`` (``days_table`` rows): all the calendar needs."""
+    return data.days.iloc[_span(data.days["date"], start, end)]
+
+
 def shown(data: StrengthTables, start: dt.date | None, end: dt.date | None) -> Shown:
     """Slice the whole log's tables to ``[start, end]`` and add them up per week.
 
     The same numbers as :func:`~stridekit.analysis.strength.weekly_strength` and
     :func:`~stridekit.analysis.strength.exercise_coverage` called on the range.
     """
-    calendar = data.days.iloc[_span(data.days["date"], start, end)]
+    calendar = days_shown(data, start, end)
     weeks, week_of = np.unique(
         calendar["week"].to_numpy(dtype="datetime64[ns]"), return_inverse=True
     )
@@ -249,7 +261,7 @@ def shown(data: StrengthTables, start: dt.date | None, end: dt.date | None) -> S
 def steady_figures(part: Shown, view: View) -> dict[str, go.Figure]:
     """The charts that do not depend on the target: calendar, coverage and placement."""
     theme = view.theme
-    calendar = part.calendar.rename(columns={f"detail_{view.units}": "detail"})
+    calendar = part.calendar.rename(columns={f"hover_{view.units}": "hover"})
     return {
         "calendar": calendar_heatmap(calendar, theme=theme),
         "coverage": exercise_coverage_heatmap(part.coverage, theme=theme),
@@ -341,10 +353,11 @@ def panel(log: TrainingLog, view: View) -> Panel:
         return shown(data, first, last)
 
     # each chart is built for what it depends on: the units only change the calendar's
-    # hover, the target only the weekly bars; a view already seen builds none
+    # hover, the target only the weekly bars; a view already seen builds none. The calendar,
+    # first on the page, needs only the range's days, not its weekly tables.
     @lru_cache(maxsize=32)
     def calendar(first: dt.date | None, last: dt.date | None, units: str, theme: str) -> go.Figure:
-        days = part(first, last).calendar.rename(columns={f"detail_{units}": "detail"})
+        days = days_shown(data, first, last).rename(columns={f"hover_{units}": "hover"})
         return calendar_heatmap(days, theme=theme)
 
     @lru_cache(maxsize=16)
