@@ -16,7 +16,7 @@ import inspect
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, lru_cache, partial
+from functools import cache, cached_property, lru_cache, partial
 from pathlib import Path
 from typing import Final
 
@@ -148,46 +148,65 @@ def _monday(day: dt.date) -> pd.Timestamp:
     return stamp - pd.Timedelta(days=stamp.day_of_week)
 
 
+def _between(
+    frame: pd.DataFrame, column: str, first: pd.Timestamp | None, last: pd.Timestamp | None
+) -> pd.DataFrame:
+    """The rows whose ``column`` is in ``[first, last]`` (either end open when ``None``)."""
+    if first is None and last is None:
+        return frame
+    days = frame[column].to_numpy(dtype="datetime64[ns]")
+    keep = np.ones(len(days), dtype=bool)
+    if first is not None:
+        keep &= days >= first.to_datetime64()
+    if last is not None:
+        keep &= days <= last.to_datetime64()
+    return frame.iloc[np.flatnonzero(keep)]
+
+
 def _weeks(frame: pd.DataFrame, view: View, column: str = "week") -> pd.DataFrame:
     """The rows of whole weeks that overlap the view's dates."""
-    keep = pd.Series(True, index=frame.index)
-    if view.start is not None:
-        keep &= frame[column] >= _monday(view.start)
-    if view.end is not None:
-        keep &= frame[column] <= pd.Timestamp(view.end)
-    return frame.loc[keep]
+    first = _monday(view.start) if view.start is not None else None
+    last = pd.Timestamp(view.end) if view.end is not None else None
+    return _between(frame, column, first, last)
 
 
 def _days(frame: pd.DataFrame, view: View, column: str) -> pd.DataFrame:
-    keep = pd.Series(True, index=frame.index)
-    if view.start is not None:
-        keep &= frame[column] >= pd.Timestamp(view.start)
-    if view.end is not None:
-        keep &= frame[column] <= pd.Timestamp(view.end)
-    return frame.loc[keep]
+    first = pd.Timestamp(view.start) if view.start is not None else None
+    last = pd.Timestamp(view.end) if view.end is not None else None
+    return _between(frame, column, first, last)
 
 
-@dataclass(frozen=True)
 class Shown:
-    """The tables sliced to one view's dates."""
+    """The tables cut to one view's dates, each when first read (a chart waits for its own
+    table only): runs and days in the range, and the whole weeks that overlap it."""
 
-    habits: pd.DataFrame
-    mobility: pd.DataFrame
-    load: pd.DataFrame
-    ratio: pd.DataFrame
-    stride: pd.DataFrame
+    def __init__(self, data: Tables, view: View) -> None:
+        self._data, self._view = data, view
+
+    @cached_property
+    def habits(self) -> pd.DataFrame:
+        return _days(self._data.habits, self._view, "local_date")
+
+    @cached_property
+    def mobility(self) -> pd.DataFrame:
+        return _weeks(self._data.mobility, self._view)
+
+    @cached_property
+    def load(self) -> pd.DataFrame:
+        return _weeks(self._data.load, self._view)
+
+    @cached_property
+    def ratio(self) -> pd.DataFrame:
+        return _days(self._data.ratio, self._view, "date")
+
+    @cached_property
+    def stride(self) -> pd.DataFrame:
+        return _weeks(self._data.stride, self._view)
 
 
 def shown(data: Tables, view: View) -> Shown:
-    """The whole-log tables cut to the view: runs and days in its range, and the whole weeks
-    that overlap it."""
-    return Shown(
-        habits=_days(data.habits, view, "local_date"),
-        mobility=_weeks(data.mobility, view),
-        load=_weeks(data.load, view),
-        ratio=_days(data.ratio, view, "date"),
-        stride=_weeks(data.stride, view),
-    )
+    """The whole-log tables cut to the view (see :class:`Shown`)."""
+    return Shown(data, view)
 
 
 CHARTS: dict[str, Callable[[Shown, Units, str], go.Figure]] = {
