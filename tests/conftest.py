@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +74,5 @@ def trace_x(trace: Any) -> list[str]:
     ``dx`` milliseconds (as the charts give consecutive days)."""
     if trace.x is not None:
         return [str(x) for x in trace.x]
-    import pandas as pd
-
     days = pd.date_range(trace.x0, periods=len(trace.y), freq=pd.Timedelta(milliseconds=trace.dx))
     return list(days.strftime("%Y-%m-%d"))

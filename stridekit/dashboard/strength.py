@@ -107,9 +107,8 @@ def days_table(log: TrainingLog) -> pd.DataFrame:
         joined = lines.groupby(day.to_numpy(), sort=False).agg("<br>".join)
         detail = joined.reindex(calendar["date"].to_numpy()).fillna("")
         calendar[f"detail_{units}"] = pd.array(detail.to_numpy(), dtype="str")
-        calendar[f"hover_{units}"] = day_hover(
-            calendar.rename(columns={f"detail_{units}": "detail"})
-        ).to_numpy()
+        hover = day_hover(calendar.rename(columns={f"detail_{units}": "detail"}))
+        calendar[f"hover_{units}"] = pd.array(hover.to_numpy(), dtype="str")
     return calendar
 
 
