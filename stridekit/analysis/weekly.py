@@ -38,9 +38,17 @@ def in_range(sessions: pd.DataFrame, start: DateLike = None, end: DateLike = Non
 
 
 def all_weeks(first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
-    """Every Monday from the week of ``first`` to the week of ``last``."""
-    start = week_start(pd.Series([first, last]))
-    return pd.date_range(start.iloc[0], start.iloc[1], freq="7D", name="week")
+    """Every Monday from the week of ``first`` to the week of ``last`` (dates as on the
+    wall clock: a time zone is dropped, not converted)."""
+    days = np.array([_wall(first), _wall(last)], dtype="datetime64[D]")
+    weekday = (days.view("int64") + 3) % 7  # Monday 0: 1970-01-01 was a Thursday
+    mondays = (days - weekday).astype("datetime64[ns]")
+    return pd.date_range(mondays[0], mondays[1], freq="7D", name="week")
+
+
+def _wall(day: pd.Timestamp | dt.date | str) -> np.datetime64:
+    stamp = pd.Timestamp(day)
+    return (stamp.tz_localize(None) if stamp.tzinfo is not None else stamp).to_datetime64()
 
 
 def weekly_focus(
@@ -201,8 +209,10 @@ def weekly_focus_of(
         speed_d, speed_s, out=np.full(size, np.nan), where=speed_s > 0
     )
     lo, hi = SPEED_RUNS_ADVICE
-    table["advice_met"] = (
-        table["runs"].between(lo, hi).astype("boolean").mask(table["focus"] != "speed")
+    runs_in_week = table["runs"].to_numpy()
+    distance_row = np.arange(size) % 2 == 1  # not known for distance days
+    table["advice_met"] = pd.arrays.BooleanArray(
+        (runs_in_week >= lo) & (runs_in_week <= hi) & ~distance_row, distance_row
     )
     return table[columns]
 
