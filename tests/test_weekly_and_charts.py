@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 
 from stridekit import charts, schema
 from stridekit.analysis.classify import classify_runs
-from stridekit.analysis.weekly import weekly_focus, weekly_volume
+from stridekit.analysis.weekly import all_weeks, weekly_focus, weekly_volume
 from stridekit.units import format_pace, pace_s, pace_ticks
 
 
@@ -89,6 +90,22 @@ def test_weekly_focus_counts_every_week_including_gaps() -> None:
     assert distance.loc[3, "avg_speed_mps"] == pytest.approx(27000 / 9000)
     assert distance.loc[17, "longest_m"] == 21000
     assert pd.isna(distance.loc[10, "avg_speed_mps"])
+
+
+def test_all_weeks_are_the_mondays_from_the_first_week_to_the_last() -> None:
+    weeks = all_weeks(pd.Timestamp("2025-03-09 23:59"), pd.Timestamp("2025-03-31"))  # Sun, Mon
+    assert list(weeks.strftime("%Y-%m-%d")) == [
+        "2025-03-03",
+        "2025-03-10",
+        "2025-03-17",
+        "2025-03-24",
+        "2025-03-31",
+    ]
+    assert weeks.name == "week" and weeks.dtype == "datetime64[ns]"
+    # a time zone is dropped, not converted: late on Sunday in Berlin is still that Sunday
+    late = pd.Timestamp("2025-03-09 23:30", tz="Europe/Berlin")
+    assert list(all_weeks(late, late)) == [pd.Timestamp("2025-03-03")]
+    assert list(all_weeks(dt.date(2025, 3, 10), "2025-03-10")) == [pd.Timestamp("2025-03-10")]
 
 
 def test_weekly_volume_by_kind_and_range() -> None:
