@@ -101,6 +101,13 @@ def _check_theme(theme: str) -> None:
     template_json(theme)  # raises ValueError naming the valid themes
 
 
+def _day_states(calendar: pd.DataFrame) -> np.ndarray:
+    """Each day's index in :data:`DAY_STATES`: rest 0, run 1, strength 2, both 3."""
+    strength = calendar["sessions"].to_numpy(dtype="int64") > 0
+    run = calendar["run"].to_numpy(dtype=bool)
+    return strength.astype("int64") * 2 + run.astype("int64")
+
+
 def day_hover(calendar: pd.DataFrame) -> pd.Series:
     """Each day's hover text in :func:`calendar_heatmap`: ``Tue 04 Mar 2025: strength and a
     run``, then the ``detail`` column's lines when there is one.
@@ -116,10 +123,7 @@ def day_hover(calendar: pd.DataFrame) -> pd.Series:
         HTML text, one per row of ``calendar``.
     """
     weekday = calendar["weekday"].to_numpy(dtype="int64").tolist()
-    state = (
-        (calendar["sessions"].to_numpy(dtype="int64") > 0).astype("int64") * 2
-        + calendar["run"].to_numpy(dtype=bool).astype("int64")
-    ).tolist()
+    state = _day_states(calendar).tolist()
     iso = _iso(calendar["date"])
     details = calendar["detail"].tolist() if "detail" in calendar.columns else [""] * len(iso)
     texts = []
@@ -175,9 +179,7 @@ def calendar_heatmap(
         calendar["week"].to_numpy(dtype="datetime64[ns]"), return_inverse=True
     )
     row = calendar["weekday"].to_numpy(dtype="int64")
-    strength = calendar["sessions"].to_numpy(dtype="int64") > 0
-    run = calendar["run"].to_numpy(dtype=bool)
-    state = strength.astype("int64") * 2 + run.astype("int64")  # rest 0, run 1, strength 2, both 3
+    state = _day_states(calendar)
     # object arrays, not lists of lists: plotly deep-copies a figure's data, item by item
     # for lists (about 3 ms for five years of days), at once for an array of Python objects
     z = np.full((len(WEEKDAYS), len(weeks)), None, dtype=object)
