@@ -183,49 +183,27 @@ def test_load_ratio_marks_days_above_the_band_with_one_line_over_long_ranges() -
 
 
 @pytest.mark.browser
-def test_a_date_change_redraws_a_weekly_chart_once_and_keeps_its_last_label() -> None:
-    """x axes fit their margin to the labels' height only. Grown for the last date label's
-    width as well, a week's move of the range drew the five-year log's charts a second time
-    (not reproduced by this smaller table: the count guards it), and a last label with too
-    little room was hidden (reproduced: "Apr 2024" was the last label shown)."""
+def test_a_weekly_chart_keeps_its_last_date_label() -> None:
+    """x axes fit their margin to the labels' height only, with room on the right for half a
+    label: with the margin grown for the labels' width, plotly hid a last label it had no
+    room for ("Apr 2024" was the last shown here), and on the five-year log a week's move of
+    the range redrew a chart a second time (seen in the browser, not reproducible with this
+    smaller table)."""
     from serving import chromium
 
-    def spec(start: int) -> dict[str, Any]:
-        # up to a few days after 1 July: the axis's last tick is at its right edge
-        days = SESSIONS["local_date"]
-        shown = SESSIONS[(days >= FIRST + pd.Timedelta(weeks=start)) & (days <= "2024-07-03")]
-        return figure_json(charts.volume_by_week(weekly_volume(shown)))
-
-    # the same figure twice (drawn once), then the range a week shorter each time
-    specs = [spec(0), spec(0), *(spec(week) for week in range(1, 9))]
+    days = SESSIONS["local_date"]
+    # up to a few days after 1 July: the axis's last tick is at its right edge
+    spec = figure_json(charts.volume_by_week(weekly_volume(SESSIONS[days <= "2024-07-03"])))
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1000, "height": 600})
         page.set_content("<html><body style='margin:0'><div id='g'></div></body></html>")
         page.add_script_tag(path=str(plotly_js_path()))
-        fills_drawn = page.evaluate(
-            """async (specs) => {
-              const g = document.getElementById('g');
-              await Plotly.react(g, specs[0].data, specs[0].layout, {responsive: false});
-              let drawn = 0;
-              new MutationObserver((changes) => {
-                drawn += changes.filter((c) => c.target.classList.contains('js-fill')).length;
-              }).observe(g, {attributes: true, attributeFilter: ['d'], subtree: true});
-              const counts = [];
-              for (const f of specs.slice(1)) {
-                drawn = 0;
-                await Plotly.react(g, f.data, f.layout, {responsive: false});
-                await new Promise((done) => setTimeout(done, 20));
-                counts.push(drawn);
-              }
-              return counts;
-            }""",
-            specs,
+        page.evaluate(
+            "async (f) => { await Plotly.react('g', f.data, f.layout, {responsive: false}); }",
+            spec,
         )
         shown = page.evaluate(
             "[...document.querySelectorAll('#g .xtick text')]"
             ".filter((t) => t.getBoundingClientRect().width > 0).map((t) => t.textContent)"
         )
-    once, *changes = fills_drawn
-    assert once > 0
-    assert changes == [once] * len(changes)
     assert shown[-1] == "Jul 2024"  # shown, not hidden for want of room at the edge
