@@ -82,6 +82,37 @@ function getPlotly(model) {
 // Start fetching plotly.js as soon as the module is evaluated, before the first render.
 if (!window.Plotly) plotlyFromUrl();
 
+// plotly hides a tick label that would stick out of the chart, but it measures every label
+// again for each label it places (n² measurements: a third of the JavaScript time of a date
+// change on the five-year log). The charts let the labels overflow (`ticklabeloverflow:
+// "allow"`, set in their template so that every axis gets it) and hide those that stick out
+// here, measuring each label once: the intervals dashboard's date change went from 172 to
+// 150 ms (medians of three alternating runs of 12).
+function allowingLabelOverflow(layout) {
+  const template = layout.template || {};
+  const own = template.layout || {};
+  const allow = (axis) => ({ ticklabeloverflow: "allow", ...(axis || {}) });
+  return {
+    ...layout,
+    template: { ...template, layout: { ...own, xaxis: allow(own.xaxis), yaxis: allow(own.yaxis) } },
+  };
+}
+
+function hideOverflowingLabels(div) {
+  const svg = div.querySelector(".main-svg"); // the chart's own size, not its box's
+  const box = svg && svg.getBoundingClientRect();
+  if (!box || !box.width) return; // not laid out (a hidden tab): done again when it is drawn
+  for (const text of div.querySelectorAll(".xaxislayer-above text, .yaxislayer-above text")) {
+    const label = text.getBoundingClientRect();
+    const out =
+      label.left < box.left - 1 ||
+      label.right > box.right + 1 ||
+      label.top < box.top - 1 ||
+      label.bottom > box.bottom + 1;
+    if (label.width && out) text.style.display = "none";
+  }
+}
+
 async function render({ model, el }) {
   const div = document.createElement("div");
   div.className = "stridekit-plot";
@@ -98,14 +129,18 @@ async function render({ model, el }) {
   }
   const draw = () => {
     const figure = JSON.parse(model.get("spec_json") || "{}");
-    const layout = figure.layout || {};
+    const layout = allowingLabelOverflow(figure.layout || {});
     // A definite height (the figure's, else plotly's default) for the responsive chart to
     // fill: without one, plotly sizes a redrawn chart to 100% of a box with no height of
     // its own, and the chart collapses to nothing, the charts below sliding up under it.
     div.style.height = (layout.height || 450) + "px";
     return Plotly.react(div, figure.data || [], layout, figure.config || {});
   };
-  draw();
+  Promise.resolve(draw()).then(() => {
+    hideOverflowingLabels(div);
+    // every later draw, zoom and resize ends in plotly_afterplot
+    div.on("plotly_afterplot", () => hideOverflowingLabels(div));
+  });
   // A new figure is drawn at once when any of the chart is in view, and otherwise when it
   // comes into view: a control change redraws the charts the runner sees, not every chart
   // below the fold and in the overview's hidden tabs (tens of milliseconds each).
