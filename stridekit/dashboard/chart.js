@@ -102,15 +102,19 @@ function hideOverflowingLabels(div) {
   const svg = div.querySelector(".main-svg"); // the chart's own size, not its box's
   const box = svg && svg.getBoundingClientRect();
   if (!box || !box.width) return; // not laid out (a hidden tab): done again when it is drawn
-  for (const text of div.querySelectorAll(".xaxislayer-above text, .yaxislayer-above text")) {
+  const labels = div.querySelectorAll(".xaxislayer-above text, .yaxislayer-above text");
+  // every label measured before any is hidden: a measure after a change lays out again
+  const out = [...labels].filter((text) => {
     const label = text.getBoundingClientRect();
-    const out =
-      label.left < box.left - 1 ||
-      label.right > box.right + 1 ||
-      label.top < box.top - 1 ||
-      label.bottom > box.bottom + 1;
-    if (label.width && out) text.style.display = "none";
-  }
+    return (
+      label.width > 0 &&
+      (label.left < box.left - 1 ||
+        label.right > box.right + 1 ||
+        label.top < box.top - 1 ||
+        label.bottom > box.bottom + 1)
+    );
+  });
+  for (const text of out) text.style.display = "none";
 }
 
 async function render({ model, el }) {
