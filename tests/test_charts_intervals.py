@@ -404,3 +404,32 @@ def test_dark_theme_and_the_overview_tab(sample: TrainingLog) -> None:
     app = overview.app(sample, tab="intervals")
     tabs = app.children[-1].children[-1]
     assert isinstance(tabs.panels["intervals"], dashboard.IntervalsPanel)
+
+
+def test_a_date_change_sends_the_top_chart_before_building_the_next(
+    sample: TrainingLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The two charts at the top of the page are the range's: the first is sent before the
+    second is built, and both before the session list and the session's charts."""
+    panel = dashboard.panel(sample, View())
+    events: list[str] = []
+    for name, chart in panel.charts.items():
+        chart.observe(lambda _change, name=name: events.append(f"sent {name}"), names="spec_json")
+    panel.picker.observe(lambda _change: events.append("picker"), names="options")
+    for name in ("fast_time_by_week", "repeat_pace_by_length", "repeat_bars"):
+        made = getattr(charts, name)
+
+        def spy(*args: Any, _made: Any = made, _name: str = name, **kwargs: Any) -> go.Figure:
+            events.append(f"built {_name}")
+            return _made(*args, **kwargs)
+
+        monkeypatch.setattr(charts, name, spy)
+    panel.show(View(start=dt.date(2025, 5, 5), end=dt.date(2025, 5, 31)))
+    assert events[:5] == [
+        "built fast_time_by_week",
+        "sent fast_time",
+        "built repeat_pace_by_length",
+        "sent repeat_pace",
+        "picker",
+    ]
+    assert events[5:] == ["built repeat_bars", "sent repeats", "sent route"]

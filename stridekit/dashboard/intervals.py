@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from stridekit.analysis.progression import (
 from stridekit.analysis.weekly import in_range
 from stridekit.charts import intervals as charts
 from stridekit.charts.base import empty_figure
-from stridekit.dashboard.common import Panel, View, dashboard_page
+from stridekit.dashboard.common import LazyFigures, Panel, View, dashboard_page
 from stridekit.dashboard.data import repeats
 from stridekit.log import TrainingLog
 
@@ -361,20 +361,35 @@ class IntervalsPanel(Panel):
             f"<p class='stridekit-next-step'><b>Next step:</b> {html.escape(step.message)}</p>"
         )
 
-    def _figures(self, view: View) -> dict[str, go.Figure]:
+    def _figures(self, view: View) -> LazyFigures:
+        """Every chart for ``view``, in page order, each built when first read."""
+        session = self._session_figures
+        return LazyFigures(
+            {
+                **self._range_makers(view),
+                "repeats": lambda: session(view)["repeats"],
+                "route": lambda: session(view)["route"],
+            }
+        )
+
+    def _range_makers(self, view: View) -> dict[str, Callable[[], go.Figure]]:
+        """Builders of the date range's charts (the top two of the page)."""
         first, last = self._range(view)
-        _, weekly, by_length = self._tables(first, last)
         units, theme = view.units, view.theme
+
+        def fast_time() -> go.Figure:
+            weekly = self._tables(first, last)[1]
+            return charts.fast_time_by_week(weekly, theme=theme)
+
+        def repeat_pace() -> go.Figure:
+            by_length = self._tables(first, last)[2]
+            return charts.repeat_pace_by_length(by_length, units=units, theme=theme)
+
         return {
-            "fast_time": self._kept(
-                ("fast_time", first, last, theme),
-                lambda: charts.fast_time_by_week(weekly, theme=theme),
+            "fast_time": lambda: self._kept(("fast_time", first, last, theme), fast_time),
+            "repeat_pace": lambda: self._kept(
+                ("repeat_pace", first, last, units, theme), repeat_pace
             ),
-            "repeat_pace": self._kept(
-                ("repeat_pace", first, last, units, theme),
-                lambda: charts.repeat_pace_by_length(by_length, units=units, theme=theme),
-            ),
-            **self._session_figures(view),
         }
 
     # --- per session ----------------------------------------------------------------------
@@ -412,7 +427,7 @@ class IntervalsPanel(Panel):
             ),
         }
 
-    def _draw(self, figures: dict[str, go.Figure]) -> None:
+    def _draw(self, figures: Mapping[str, go.Figure]) -> None:
         for name, fig in figures.items():
             if self.charts[name].figure is not fig:  # kept figures are not sent again
                 self.charts[name].figure = fig
@@ -424,10 +439,12 @@ class IntervalsPanel(Panel):
         self._draw(self._session_figures(self.view))
 
     def show(self, view: View) -> None:
-        """Redraw for ``view``: the session list first, then every chart, then the text."""
+        """Redraw for ``view``: the range's charts (at the top of the page), the session
+        list, the chosen session's charts, then the text."""
         self.view = view
+        self._draw(LazyFigures(self._range_makers(view)))  # the first sent, then the next built
         self._refresh_picker(view)
-        self._draw(self._figures(view))
+        self._draw(self._session_figures(view))
         if self.line is not None:
             self.line.value = self._text(view)
 
