@@ -163,45 +163,35 @@ def _between(
     return frame.iloc[np.flatnonzero(keep)]
 
 
-def _weeks(frame: pd.DataFrame, view: View, column: str = "week") -> pd.DataFrame:
-    """The rows of whole weeks that overlap the view's dates."""
-    first = _monday(view.start) if view.start is not None else None
-    last = pd.Timestamp(view.end) if view.end is not None else None
-    return _between(frame, column, first, last)
-
-
-def _days(frame: pd.DataFrame, view: View, column: str) -> pd.DataFrame:
-    first = pd.Timestamp(view.start) if view.start is not None else None
-    last = pd.Timestamp(view.end) if view.end is not None else None
-    return _between(frame, column, first, last)
-
-
 class Shown:
     """The tables cut to one view's dates, each when first read (a chart waits for its own
     table only): runs and days in the range, and the whole weeks that overlap it."""
 
     def __init__(self, data: Tables, view: View) -> None:
-        self._data, self._view = data, view
+        self._data = data
+        self._first = pd.Timestamp(view.start) if view.start is not None else None
+        self._monday = _monday(view.start) if view.start is not None else None
+        self._last = pd.Timestamp(view.end) if view.end is not None else None
 
     @cached_property
     def habits(self) -> pd.DataFrame:
-        return _days(self._data.habits, self._view, "local_date")
+        return _between(self._data.habits, "local_date", self._first, self._last)
 
     @cached_property
     def mobility(self) -> pd.DataFrame:
-        return _weeks(self._data.mobility, self._view)
+        return _between(self._data.mobility, "week", self._monday, self._last)
 
     @cached_property
     def load(self) -> pd.DataFrame:
-        return _weeks(self._data.load, self._view)
+        return _between(self._data.load, "week", self._monday, self._last)
 
     @cached_property
     def ratio(self) -> pd.DataFrame:
-        return _days(self._data.ratio, self._view, "date")
+        return _between(self._data.ratio, "date", self._first, self._last)
 
     @cached_property
     def stride(self) -> pd.DataFrame:
-        return _weeks(self._data.stride, self._view)
+        return _between(self._data.stride, "week", self._monday, self._last)
 
 
 def shown(data: Tables, view: View) -> Shown:
