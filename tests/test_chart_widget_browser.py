@@ -69,17 +69,36 @@ def figure(end: str) -> str:
     return json.dumps(spec)
 
 
+# Redraw the chart (a new figure from the kernel, or a zoom in the page) and wait for the end
+# of plotly's drawing: the chart's own listener, registered first, has hidden its labels.
+REDRAW = """
+async ([how, arg]) => {
+  const gd = document.querySelector(".js-plotly-plot");
+  const drawn = new Promise((done) => gd.once("plotly_afterplot", done));
+  if (how === "figure") window.model.change(arg);
+  else await Plotly.relayout(gd, arg);
+  await drawn;
+}
+"""
+
+# The first drawing is done, labels hidden, once the chart listens for the next ones.
+FIRST_DRAWN = """
+() => {
+  const gd = document.querySelector(".js-plotly-plot");
+  return Boolean(gd && gd._ev && gd._ev.listeners("plotly_afterplot").length);
+}
+"""
+
+
 def test_labels_sticking_out_are_hidden_by_the_chart_not_by_plotly() -> None:
     from serving import chromium
 
-    source = Chart._esm
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 600, "height": 400})
         page.set_content("<html><body style='margin:0'><div id='chart'></div></body></html>")
         page.add_script_tag(path=str(plotly_js_path()))
-        page.evaluate(RENDER, [source, figure("2024-07-01")])
-        page.wait_for_function("document.querySelectorAll('.xaxislayer-above text').length > 3")
-        page.wait_for_timeout(100)  # the hiding runs once plotly's promise resolves
+        page.evaluate(RENDER, [Chart._esm, figure("2024-07-01")])
+        page.wait_for_function(FIRST_DRAWN)
         labels: dict[str, Any] = page.evaluate(LABELS)
         assert labels["overflow"] == "allow"  # plotly no longer measures the labels
         assert labels["out"] == []
@@ -88,23 +107,14 @@ def test_labels_sticking_out_are_hidden_by_the_chart_not_by_plotly() -> None:
         assert len(labels["shown"]) >= 3
 
         # a new figure from the kernel, ending on another month
-        page.evaluate("(spec) => window.model.change(spec)", figure("2024-05-01"))
-        page.wait_for_function(
-            "document.querySelector('.js-plotly-plot')._fullLayout.xaxis.range[1]"
-            ".startsWith('2024-05-01')"
-        )
-        page.wait_for_timeout(100)
+        page.evaluate(REDRAW, ["figure", figure("2024-05-01")])
         labels = page.evaluate(LABELS)
         assert labels["out"] == []
         assert labels["shown"][0] == "Jan 2024"
         assert "May 2024" not in labels["shown"]
 
         # zoomed in the page: plotly draws the labels again, and the chart hides them again
-        page.evaluate(
-            "Plotly.relayout(document.querySelector('.js-plotly-plot'),"
-            " {'xaxis.range': ['2024-02-01', '2024-06-01']})"
-        )
-        page.wait_for_timeout(200)
+        page.evaluate(REDRAW, ["zoom", {"xaxis.range": ["2024-02-01", "2024-06-01"]}])
         labels = page.evaluate(LABELS)
         assert labels["out"] == []
         assert labels["shown"] and "Jun 2024" not in labels["shown"]
