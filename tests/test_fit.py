@@ -8,6 +8,7 @@ documentation (lap and set counts), never from the reader's own output.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import gzip
 import random
@@ -87,8 +88,21 @@ def test_every_activity_fixture_loads_with_samples(fixtures: Path) -> None:
         assert len(log.samples) > 0, path.name
         assert log.report.entries[0].format == "fit"
         assert set(log.sessions["source_format"]) == {"fit"}
+        _as_constructed(log)
         read += 1
     assert read == 29
+
+
+def _as_constructed(log: TrainingLog) -> None:
+    """The reader's log (built without the constructor's conforming pass) is what the
+    constructor makes of its tables: each taken as it is."""
+    fields = {f.name: getattr(log, f.name) for f in dataclasses.fields(TrainingLog)}
+    again = TrainingLog(**fields)
+    for name, value in fields.items():
+        if isinstance(value, pd.DataFrame):
+            assert getattr(again, name) is value, name
+        else:
+            assert getattr(again, name) == value, name
 
 
 @pytest.mark.parametrize("name", sorted(NOT_ACTIVITIES))
@@ -454,6 +468,23 @@ def test_chained_files_are_all_read(fixtures: Path) -> None:
     assert len(twice.sessions) == 2
     assert twice.sessions["session_id"].is_unique
     assert twice.samples.groupby("session_id").size().tolist() == [14, 14]
+
+
+def test_chained_files_in_reverse_time_order_give_ascending_sessions(fixtures: Path) -> None:
+    # A 2019 run chained after a 2008 one written later: sessions come out ascending, each
+    # with its own samples, as for any log (the reader sorts what it cannot build in order).
+    older = (_fit_dir(fixtures) / "Activity.fit").read_bytes()
+    newer = (_fit_dir(fixtures) / "garmin-fenix-5-bike.fit").read_bytes()
+    log = parse_fit(newer + older, tz="UTC").validate()
+    alone = [
+        read_fit(_fit_dir(fixtures) / n, tz="UTC")
+        for n in ("Activity.fit", "garmin-fenix-5-bike.fit")
+    ]
+    assert log.sessions["start_utc"].is_monotonic_increasing
+    assert log.sessions["start_utc"].tolist() == [a.sessions["start_utc"].iloc[0] for a in alone]
+    counts = log.samples.groupby("session_id", sort=False).size()
+    assert counts[log.sessions["session_id"]].tolist() == [len(a.samples) for a in alone]
+    _as_constructed(log)
 
 
 def _activity_offset_s(path: Path) -> float:

@@ -66,7 +66,7 @@ from stridekit.errors import LogFormatError, UnsafeInputError
 from stridekit.exercises import normalize_exercise
 from stridekit.io import fit_profile as P
 from stridekit.io import safety
-from stridekit.io.arrays import frame, local_dates, take_strings, unique_keys
+from stridekit.io.arrays import frame, local_dates, take_strings, unique_keys, utc_times
 from stridekit.io.common import TzLike, resolve_tz
 from stridekit.log import TrainingLog
 from stridekit.report import ImportReport, ReportEntry
@@ -1032,7 +1032,7 @@ def _build(dec: _Decoder, scan: _Scan, source: str, tz: TzLike) -> TrainingLog:
     ids = unique_keys(start_ns.tolist())
     session_cols: dict[str, Any] = {
         "session_id": ids,
-        "start_utc": pd.DatetimeIndex(start_ns.astype("datetime64[ns]")).tz_localize("UTC"),
+        "start_utc": utc_times(start_ns),
         "local_date": _local_dates(start_ns, _utc_offset(dec), tz),
         "sport": [p.sport for p in parts],
         "kind": [p.kind for p in parts],
@@ -1059,13 +1059,15 @@ def _build(dec: _Decoder, scan: _Scan, source: str, tz: TzLike) -> TrainingLog:
         sessions=len(parts),
         message="; ".join(problems) if problems else None,
     )
-    return TrainingLog(
-        sessions=frame("sessions", session_cols),
-        laps=frame("laps", lap_cols),
-        samples=frame("samples", samples),
-        sets=frame("sets", set_cols),
-        report=ImportReport([entry]),
-    )
+    tables = {
+        "sessions": frame("sessions", session_cols),
+        "laps": frame("laps", lap_cols),
+        "samples": frame("samples", samples),
+        "sets": frame("sets", set_cols),
+    }
+    if (np.diff(start_ns) >= 0).all():  # built by frame() in order: nothing to conform
+        return TrainingLog.of_conforming(**tables, report=ImportReport([entry]))
+    return TrainingLog(**tables, report=ImportReport([entry]))
 
 
 def _extend_starts(parts: list[_Part], owned: tuple[tuple[np.ndarray, np.ndarray], ...]) -> None:
