@@ -1283,9 +1283,7 @@ def _samples(records: Columns, parts: list[_Part], owner: np.ndarray) -> dict[st
     time_ns = np.where(valid, np.nan_to_num(stamps) + P.FIT_EPOCH_S, 0).astype(np.int64) * _NS
     starts = np.array([p.start_s for p in parts]) if parts else np.empty(0)
     t_s = stamps - starts[owner] if len(owner) else np.empty(0)
-    time_utc = pd.DatetimeIndex(
-        np.where(valid, time_ns, np.datetime64("NaT").astype(np.int64)).astype("datetime64[ns]")
-    ).tz_localize("UTC")
+    time_utc = utc_times(np.where(valid, time_ns, np.iinfo(np.int64).min))  # NaT where none
 
     speed = _prefer(records["enhanced_speed"], records["speed"])
     distance = records["distance"]
