@@ -1059,15 +1059,17 @@ def _build(dec: _Decoder, scan: _Scan, source: str, tz: TzLike) -> TrainingLog:
         sessions=len(parts),
         message="; ".join(problems) if problems else None,
     )
-    tables = {
-        "sessions": frame("sessions", session_cols),
-        "laps": frame("laps", lap_cols),
-        "samples": frame("samples", samples),
-        "sets": frame("sets", set_cols),
-    }
-    if (np.diff(start_ns) >= 0).all():  # built by frame() in order: nothing to conform
-        return TrainingLog.of_conforming(**tables, report=ImportReport([entry]))
-    return TrainingLog(**tables, report=ImportReport([entry]))
+    sessions_table = frame("sessions", session_cols)
+    if (np.diff(start_ns) < 0).any():  # chained files out of time order: sorted as logs keep them
+        sessions_table = sessions_table.sort_values("start_utc", kind="stable", ignore_index=True)
+    # built by frame() at the schema's columns and dtypes: TrainingLog has nothing to conform
+    return TrainingLog.of_conforming(
+        sessions=sessions_table,
+        laps=frame("laps", lap_cols),
+        samples=frame("samples", samples),
+        sets=frame("sets", set_cols),
+        report=ImportReport([entry]),
+    )
 
 
 def _extend_starts(parts: list[_Part], owned: tuple[tuple[np.ndarray, np.ndarray], ...]) -> None:
