@@ -155,18 +155,6 @@ def weekly_focus_of(
     pandas.DataFrame
         As :func:`weekly_focus`.
     """
-    columns = [
-        "week",
-        "focus",
-        "runs",
-        "distance_m",
-        "moving_s",
-        "avg_speed_mps",
-        "run_speed_mps",
-        "fast_s",
-        "longest_m",
-        "advice_met",
-    ]
     days = runs["local_date"].to_numpy(dtype="datetime64[ns]")
     keep = np.ones(len(runs), dtype=bool)
     if start is not None:
@@ -174,7 +162,7 @@ def weekly_focus_of(
     if end is not None:
         keep &= days <= pd.Timestamp(end).to_datetime64()
     if not keep.any() and (start is None or end is None):
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=_WEEKLY_FOCUS_COLUMNS)
     first = pd.Timestamp(start) if start is not None else pd.Timestamp(days[keep].min())
     last = pd.Timestamp(end) if end is not None else pd.Timestamp(days[keep].max())
     weeks = all_weeks(first, last)
@@ -183,38 +171,63 @@ def weekly_focus_of(
     weekday = (day.view("int64") + 3) % 7  # Monday 0: 1970-01-01 was a Thursday
     offset = (day - weekday - weeks[0].to_datetime64().astype("datetime64[D]")).astype("int64")
     offset //= 7
-    bins = offset * 2 + (runs["focus"].to_numpy()[keep] == "distance").astype(int)
+    bins = offset * 2 + (runs["focus"].to_numpy(dtype=object)[keep] == "distance")
     size = 2 * len(weeks)
-
-    def total(column: str) -> np.ndarray:
-        values = np.nan_to_num(runs[column].to_numpy(dtype=float)[keep])
-        return np.bincount(bins, weights=values, minlength=size)
-
+    # the summed columns read at once, as one float block (a column at a time cost more
+    # than the sums: this runs at every date change of the dashboards)
+    summed = ["distance_m", "moving_s", "fast_s", "work_m", "work_s"]
+    numbers = runs[summed].to_numpy(dtype=float, na_value=np.nan)[keep]
+    distance_m = numbers[:, 0]
+    sums = {
+        name: np.bincount(bins, weights=np.nan_to_num(numbers[:, i]), minlength=size)
+        for i, name in enumerate(summed)
+    }
     longest = np.full(size, np.nan)
-    np.fmax.at(longest, bins, runs["distance_m"].to_numpy(dtype=float)[keep])
-    table = pd.DataFrame(
+    np.fmax.at(longest, bins, distance_m)
+    moving = sums["moving_s"]
+    lo, hi = SPEED_RUNS_ADVICE
+    count = np.bincount(bins, minlength=size).astype("int64")
+    distance_row = np.arange(size) % 2 == 1  # not known for distance days
+    return pd.DataFrame(
         {
             "week": weeks.repeat(2),
-            "focus": pd.array(["speed", "distance"] * len(weeks), dtype="str"),
-            "runs": np.bincount(bins, minlength=size).astype("int64"),
-            "distance_m": total("distance_m"),
-            "moving_s": total("moving_s"),
+            "focus": _focus_labels(len(weeks)),
+            "runs": count,
+            "distance_m": sums["distance_m"],
+            "moving_s": moving,
+            "avg_speed_mps": _ratio(sums["work_m"], sums["work_s"]),
+            "run_speed_mps": _ratio(sums["distance_m"], moving),
+            "fast_s": sums["fast_s"],
             "longest_m": longest,
-            "fast_s": total("fast_s"),
+            "advice_met": pd.arrays.BooleanArray(
+                (count >= lo) & (count <= hi) & ~distance_row, distance_row
+            ),
         }
     )
-    table["run_speed_mps"] = table["distance_m"] / table["moving_s"].where(table["moving_s"] > 0)
-    speed_d, speed_s = total("work_m"), total("work_s")
-    table["avg_speed_mps"] = np.divide(
-        speed_d, speed_s, out=np.full(size, np.nan), where=speed_s > 0
-    )
-    lo, hi = SPEED_RUNS_ADVICE
-    runs_in_week = table["runs"].to_numpy()
-    distance_row = np.arange(size) % 2 == 1  # not known for distance days
-    table["advice_met"] = pd.arrays.BooleanArray(
-        (runs_in_week >= lo) & (runs_in_week <= hi) & ~distance_row, distance_row
-    )
-    return table[columns]
+
+
+_WEEKLY_FOCUS_COLUMNS: Final = [
+    "week",
+    "focus",
+    "runs",
+    "distance_m",
+    "moving_s",
+    "avg_speed_mps",
+    "run_speed_mps",
+    "fast_s",
+    "longest_m",
+    "advice_met",
+]
+
+
+def _ratio(over: np.ndarray, under: np.ndarray) -> np.ndarray:
+    """``over / under`` where ``under`` is positive, NaN elsewhere."""
+    return np.divide(over, under, out=np.full(len(over), np.nan), where=under > 0)
+
+
+def _focus_labels(weeks: int) -> pd.api.extensions.ExtensionArray:
+    """``speed``, ``distance`` repeated for ``weeks`` weeks, as a ``str`` array."""
+    return pd.array(np.tile(np.array(["speed", "distance"], dtype=object), weeks), dtype="str")
 
 
 def weekly_volume(
