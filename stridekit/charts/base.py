@@ -8,6 +8,8 @@ change; the tests validate every chart instead (``go.Figure(fig.to_dict())``).
 from __future__ import annotations
 
 import calendar
+import datetime as dt
+from functools import cache
 from typing import Any, Final
 
 import numpy as np
@@ -89,14 +91,19 @@ def week_labels(weeks: pd.Series) -> list[str]:
     if day is None:
         return [f"week of {w:%a %d %b %Y}" for w in weeks]
     unique, where = np.unique(day, return_inverse=True)  # a week is often in many traces
-    stamps = pd.DatetimeIndex(unique)
-    labels = [
-        f"week of {_WEEKDAYS[d]} {n:02d} {_MONTHS[m]} {y}"
-        for d, n, m, y in zip(
-            stamps.day_of_week, stamps.day, stamps.month, stamps.year, strict=True
-        )
-    ]
+    labels = [_week_label(d) for d in unique.view("int64").tolist()]
     return [labels[i] for i in where.ravel()]
+
+
+_EPOCH: Final = dt.date(1970, 1, 1)
+
+
+@cache
+def _week_label(day: int) -> str:
+    """:func:`week_labels`' label of the day ``day`` days after 1970-01-01, made once: a
+    dashboard labels the same few hundred weeks at every control change."""
+    date = _EPOCH + dt.timedelta(days=day)
+    return f"week of {_WEEKDAYS[date.weekday()]} {date.day:02d} {_MONTHS[date.month]} {date.year}"
 
 
 def values(series: pd.Series | np.ndarray) -> list[float | None]:
