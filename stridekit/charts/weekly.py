@@ -54,16 +54,21 @@ def runs_per_week(
         )
     lo, hi = SPEED_RUNS_ADVICE
     traces = []
+    # the weeks' dates and labels made once for both focuses (each week is in both)
+    focuses = weekly["focus"].to_numpy(dtype=object)
+    days = np.asarray(dates(weekly["week"]))
+    labels = np.asarray(week_labels(weekly["week"]))
+    runs = weekly["runs"].to_numpy()
     for focus in ("speed", "distance"):
-        part = weekly[weekly["focus"] == focus]
+        rows = focuses == focus
         traces.append(
             {
                 "type": "bar",
-                "x": dates(part["week"]),
-                "y": part["runs"].tolist(),
+                "x": days[rows],
+                "y": runs[rows].tolist(),
                 "name": f"{focus} runs",
                 "marker": {"color": FOCUS_COLOURS[focus]},
-                "customdata": week_labels(part["week"]),
+                "customdata": labels[rows],
                 "hovertemplate": "%{customdata}: %{y} " + focus + " runs<extra></extra>",
             }
         )
