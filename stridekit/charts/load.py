@@ -9,6 +9,7 @@ marked as such, never drawn as zero.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Final
 
 import numpy as np
@@ -135,18 +136,20 @@ def load_by_week(
     ramp = weekly["ramp_pct"].astype("float64")
     exceeded = weekly["ramp_exceeded"].fillna(False).astype(bool).to_numpy()
     notes = weekly["note"].fillna("").astype(str)
+    # hover texts from plain lists (iterating the Series boxed every value): five years of
+    # weeks are labelled at every date change
     ramp_text = [
-        f"ramp {_signed(r)}" if np.isfinite(r) else (n.split(";")[0] or "ramp not known")
-        for r, n in zip(ramp, notes, strict=True)
+        f"ramp {_signed(r)}" if math.isfinite(r) else (n.split(";")[0] or "ramp not known")
+        for r, n in zip(ramp.tolist(), notes.tolist(), strict=True)
     ]
+    spent = [format_duration(s) or "0:00" for s in weekly["duration_s"].fillna(0.0).tolist()]
     said = [
-        f"{w}: {int(n)} run{'' if n == 1 else 's'}, {d:.1f} {units} "
-        f"in {format_duration(s) or '0:00'}, {t}"
+        f"{w}: {int(n)} run{'' if n == 1 else 's'}, {d:.1f} {units} in {s}, {t}"
         for w, n, d, s, t in zip(
             labels,
-            weekly["sessions"],
-            distance.fillna(0.0),
-            weekly["duration_s"].fillna(0.0),
+            weekly["sessions"].tolist(),
+            distance.fillna(0.0).tolist(),
+            spent,
             ramp_text,
             strict=True,
         )
@@ -170,9 +173,7 @@ def load_by_week(
             "yaxis": "y2",
             "line": {"color": TIME_COLOUR, "width": 2},
             "marker": {"size": 5},
-            "hovertext": texts(
-                [f"time {format_duration(v) or '0:00'}" for v in weekly["duration_s"]]
-            ),
+            "hovertext": texts([f"time {s}" for s in spent]),
             "hovertemplate": HOVERTEXT_ONLY,
         },
     ]
