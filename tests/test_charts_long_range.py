@@ -171,15 +171,48 @@ def test_load_ratio_marks_days_above_the_band_with_one_line_over_long_ranges() -
     assert edge.mode == "lines"
     drawn = pd.Series(np.asarray(edge.y), index=pd.to_datetime(trace_x(edge)))
     said = pd.Series(np.asarray(edge.hovertext), index=drawn.index)
-    # the day's highest ratio where above the band, the band's top elsewhere
-    np.testing.assert_allclose(drawn[high.index], high)
-    assert (drawn.drop(high.index) == hi).all()
-    assert (said.drop(high.index) == "").all()
-    rolling = ratios[(ratios["method"] == "rolling") & (ratios["ratio"] > hi)]["date"]
-    assert all(said[day].startswith(f"above {hi:g} (rolling") for day in rolling)
+    # drawn at the ratio lines' days (every third, ending at the last), each point the
+    # highest of its day and the two before it: the band's top where none is above it
+    days = day_top.index
+    assert list(drawn.index) == list(days[(len(days) - 1) % 3 :: 3])
+    edge_top = pd.Series(np.where(day_top > hi, day_top, hi), index=days)
+    np.testing.assert_allclose(drawn, edge_top.rolling(3, min_periods=1).max()[drawn.index])
+    # so no day above the band is lost between two drawn days
+    for day, ratio in high.items():
+        assert drawn[drawn.index >= day].iloc[0] >= ratio, day
+    flagged = edge_top.gt(hi).rolling(3, min_periods=1).max().astype(bool)[drawn.index]
+    assert (said[~flagged] == "").all()
+    assert said[flagged].str.startswith(f"above {hi:g} (").all() and flagged.sum() > 5
+    # each says which method's ratio its highest day is above the band in
+    best = [
+        edge_top[(edge_top.index <= day) & (edge_top.index > day - pd.Timedelta(days=3))].idxmax()
+        for day in drawn.index[flagged]
+    ]
+    rolling = ratios[ratios["method"] == "rolling"].set_index("date")["ratio"]
+    assert [("rolling" in text) for text in said[flagged]] == [rolling[d] > hi for d in best]
     short = ratios[ratios["date"] < FIRST + pd.Timedelta(weeks=60)]
     marks = by_name(charts.load_ratio(short))[f"above {hi:g}"]
     assert marks.mode == "markers"
+
+
+def test_load_ratio_lines_keep_every_third_day_over_long_ranges() -> None:
+    from stridekit.analysis.load import acute_chronic
+
+    ratios = pd.concat(
+        [acute_chronic(SESSIONS, method=m).assign(method=m) for m in ("rolling", "ewma")],
+        ignore_index=True,
+    )
+    short = ratios[ratios["date"] < FIRST + pd.Timedelta(weeks=60)]
+    for frame, step in ((ratios, 3), (short, 1)):
+        lines = by_name(charts.load_ratio(frame))
+        for method, name in charts.load.RATIO_NAMES.items():
+            daily = frame[frame["method"] == method].set_index("date")["ratio"]
+            line = lines[name]
+            assert line.dx == step * charts.load.DAY_MS  # evenly spaced: x0 and a step
+            shown = pd.Series(np.asarray(line.y), index=pd.to_datetime(trace_x(line)))
+            # every third day (every day over a shorter range), the last day always drawn
+            assert list(shown.index) == list(daily.index[(len(daily) - 1) % step :: step])
+            np.testing.assert_array_equal(shown, daily[shown.index])
 
 
 @pytest.mark.browser

@@ -63,16 +63,28 @@ DAY_MS: Final = 86_400_000
 
 
 def daily_x(days: np.ndarray) -> dict[str, Any]:
-    """A trace's x for ``YYYY-MM-DD`` days: the first day and a day's step when they are
-    consecutive, else the days themselves.
+    """A trace's x for ``YYYY-MM-DD`` days: the first day and the step when they are evenly
+    spaced (every day, every third day), else the days themselves.
 
     plotly.js parses every date string it is given; five years of days, three lines of them,
     took a ratio chart's redraw 15-20 ms.
     """
     stamps = days.astype("datetime64[D]")
-    if len(days) > 1 and (np.diff(stamps) == np.timedelta64(1, "D")).all():
-        return {"x0": str(days[0]), "dx": DAY_MS}
+    steps = np.diff(stamps).astype("int64")
+    if len(days) > 1 and steps[0] > 0 and (steps == steps[0]).all():
+        return {"x0": str(days[0]), "dx": int(steps[0]) * DAY_MS}
     return {"x": days}
+
+
+LONG_RANGE_DAY_STEP: Final = 3
+"""Over more than :data:`~stridekit.charts.base.LONG_RANGE_WEEKS` weeks, the load ratio's daily
+lines keep every third day (ending at the last), about 1.7 px apart on a laptop's chart."""
+
+
+def thinned_days(count: int, step: int = LONG_RANGE_DAY_STEP) -> np.ndarray:
+    """Which of ``count`` consecutive days a long-range line keeps: every ``step``-th day,
+    counted back from the last (the latest ratio is always drawn)."""
+    return np.arange((count - 1) % step, count, step) if count else np.arange(0)
 
 
 def floats(numbers: pd.Series | np.ndarray) -> np.ndarray:
@@ -213,12 +225,16 @@ def load_by_week(
 
 
 def _above_edge(drawn: dict[str, tuple[np.ndarray, np.ndarray]], hi: float) -> Trace:
-    """The days above the band as one line, for long ranges: each day's highest ratio where
-    it is above ``hi``, ``hi`` itself elsewhere, so the line runs along the band's top and
-    rises with the ratio above it. One SVG path, where a marker a day (or a segment a run of
-    days, as plotly draws a line with gaps) cost the redraw one element each.
+    """The days above the band as one line, for long ranges: the highest ratio where it is
+    above ``hi``, ``hi`` itself elsewhere, so the line runs along the band's top and rises
+    with the ratio above it. One SVG path, where a marker a day (or a segment a run of days,
+    as plotly draws a line with gaps) cost the redraw one element each.
 
-    ``drawn`` holds each method's days (``YYYY-MM-DD``) and ratios, as its line draws them.
+    Drawn at the days the ratio's lines keep (:func:`thinned_days`), each point the highest
+    of its day and the days before it that the lines leave out: a day above the band is
+    never lost between two drawn days.
+
+    ``drawn`` holds each method's every day (``YYYY-MM-DD``) and ratio.
     """
     days, where = np.unique(np.concatenate([x for x, _ in drawn.values()]), return_inverse=True)
     top = np.full(len(days), hi)
@@ -230,6 +246,13 @@ def _above_edge(drawn: dict[str, tuple[np.ndarray, np.ndarray]], hi: float) -> T
         high = y > hi
         np.fmax.at(top, at[high], y[high])
         said[at[high]] = np.where(said[at[high]] == "", method, said[at[high]] + " and " + method)
+    kept = thinned_days(len(days))
+    # each kept day and the days before it back to the previous kept one (the first kept day
+    # stands for itself and any before it); ties go to the kept day itself
+    span = kept[:, None] - np.arange(LONG_RANGE_DAY_STEP)[None, :]
+    span = np.where(span >= 0, span, kept[:, None])
+    highest = span[np.arange(len(kept)), np.argmax(top[span], axis=1)]
+    days, top, said = days[kept], top[highest], said[highest]
     return {
         "type": "scatter",
         "mode": "lines",
@@ -277,6 +300,9 @@ def load_ratio(
         One line per method, then (when any) markers on the days above the band, then (when
         any) a marker at the foot of the chart for each week with too little history, on
         a hidden axis so it is never read as a ratio of zero; those days are shaded too.
+        Over more than :data:`~stridekit.charts.base.LONG_RANGE_WEEKS` weeks, the lines keep
+        every third day (:func:`thinned_days`) and the days above the band are one line
+        along its top that keeps every excursion.
     """
     lo, hi = band
     title = title or (
@@ -296,6 +322,7 @@ def load_ratio(
         )
     traces: list[Trace] = []
     drawn: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    long = ratios["date"].max() - ratios["date"].min() > pd.Timedelta(weeks=LONG_RANGE_WEEKS)
     for method in ("rolling", "ewma"):
         part = ratios[ratios["method"] == method]
         if part.empty:
@@ -303,12 +330,14 @@ def load_ratio(
         x = day_strings(part["date"])
         # a float array (NaN where not known: a gap) is sent to plotly.js as a typed array
         y = floats(part["ratio"])
+        # over years, every third day: the ratio moves over a week's window, not a day's
+        kept = thinned_days(len(x)) if long else slice(None)
         traces.append(
             {
                 "type": "scatter",
                 "mode": "lines",
-                **daily_x(x),
-                "y": y,
+                **daily_x(x[kept]),
+                "y": y[kept],
                 "name": RATIO_NAMES[method],
                 "line": {
                     "color": RATIO_COLOURS[method],
@@ -336,8 +365,7 @@ def load_ratio(
     ]
     above = {m: y > hi for m, (_, y) in drawn.items()}
     if any(flags.any() for flags in above.values()):
-        span = ratios["date"].max() - ratios["date"].min()
-        if span > pd.Timedelta(weeks=LONG_RANGE_WEEKS):
+        if long:
             traces.append(_above_edge(drawn, hi))
         else:
             traces.append(
