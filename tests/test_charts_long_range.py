@@ -156,6 +156,39 @@ def test_hovering_a_week_in_the_browser_lists_what_it_held() -> None:
     assert "intervals" not in second and "yoga" not in second
 
 
+def test_bars_coloured_week_by_week_become_one_stepped_area_per_colour() -> None:
+    from stridekit.analysis.load import weekly_load
+
+    weekly = weekly_load(SESSIONS)
+    flagged = weekly["ramp_exceeded"].fillna(False).astype(bool).to_numpy()
+    assert 3 < flagged.sum() < len(weekly) / 2  # back from the gap and the rest weeks
+    fig = charts.load_by_week(weekly)
+    go.Figure(fig.to_dict())
+    usual, warned = [t for t in fig.data if t.stackgroup == "weeks"]
+    # the most common colour first, each week's distance in its own colour's area only
+    assert (usual.fillcolor, warned.fillcolor) == (charts.load.LOAD_COLOUR, charts.load.WARN_COLOUR)
+    weeks = pd.date_range(weekly["week"].min(), weekly["week"].max(), freq="7D")
+    assert list(weekly["week"]) == list(weeks)
+    grid = pd.date_range(weeks[0] - pd.Timedelta(weeks=1), periods=len(weeks) + 2, freq="7D")
+    assert list(usual.x) == list(warned.x) == list(grid.strftime("%Y-%m-%d"))
+    km = weekly["distance_m"].to_numpy() / 1000
+    np.testing.assert_allclose(usual.y[1:-1], np.where(flagged, 0, km))
+    np.testing.assert_allclose(warned.y[1:-1], np.where(flagged, km, 0))
+    # each week's hover text is in its own colour's area, blank in the other
+    said = np.where(flagged, warned.hovertext[1:-1], usual.hovertext[1:-1])
+    assert all(text.startswith("week of ") for text in said)
+    assert (np.where(flagged, usual.hovertext[1:-1], warned.hovertext[1:-1]) == "").all()
+    assert "ramp +" in warned.hovertext[1:-1][flagged][0]
+    # one legend item for the distance, toggling both areas; no marker per flagged week
+    assert warned.showlegend is False and usual.legendgroup == warned.legendgroup
+    assert [t.name for t in fig.data if t.showlegend is not False] == [
+        "distance (km)",
+        "time (hours)",
+    ]
+    short = charts.load_by_week(weekly[weekly["week"] < FIRST + pd.Timedelta(weeks=60)])
+    assert [t.mode for t in short.data if t.type == "scatter"][-1] == "markers+text"
+
+
 def test_load_ratio_marks_days_above_the_band_with_one_line_over_long_ranges() -> None:
     from stridekit.analysis.load import acute_chronic
 

@@ -136,8 +136,8 @@ def long_range(traces: list[Trace]) -> list[Trace]:
     - the bars become stepped areas of the same heights, each week as wide as a bar,
       centred on its Monday; the bars of one chart are stacked (grouped bars too: a five-year
       chart has no room for bars side by side). Each bar keeps its hover text; a bar
-      coloured week by week takes its most common colour (charts mark their flagged weeks
-      with markers of their own too);
+      coloured week by week becomes one stepped area per colour, stacked in its place
+      (most common colour first), each week in its own colour;
     - lines with markers become lines, markers with text labels become markers.
 
     Parameters
@@ -150,8 +150,7 @@ def long_range(traces: list[Trace]) -> list[Trace]:
     list of dict
         ``traces`` themselves over two years or less, lighter equivalents otherwise.
     """
-    weeks = _weeks_spanned(traces)
-    if weeks is None or len(np.arange(weeks[0], weeks[1] + _WEEK, _WEEK)) <= LONG_RANGE_WEEKS:
+    if not is_long_range(traces):
         return traces
     bars = [t for t in traces if t.get("type") == "bar"]
     mondays = _weeks_spanned(bars)
@@ -160,7 +159,22 @@ def long_range(traces: list[Trace]) -> list[Trace]:
         return [t if t.get("type") == "bar" else _without_markers(t) for t in traces]
     # every Monday, and one either side: a week with no bar stacks to zero, not bridged
     grid = np.arange(mondays[0] - _WEEK, mondays[1] + 2 * _WEEK, _WEEK)
-    return [_stepped(t, grid) if t.get("type") == "bar" else _without_markers(t) for t in traces]
+    lighter: list[Trace] = []
+    for trace in traces:
+        if trace.get("type") == "bar":
+            lighter += _stepped(trace, grid)
+        else:
+            lighter.append(_without_markers(trace))
+    return lighter
+
+
+def is_long_range(traces: list[Trace]) -> bool:
+    """Whether :func:`long_range` draws ``traces`` lighter: their dates span more than
+    :data:`LONG_RANGE_WEEKS` weeks."""
+    weeks = _weeks_spanned(traces)
+    return weeks is not None and len(np.arange(weeks[0], weeks[1] + _WEEK, _WEEK)) > (
+        LONG_RANGE_WEEKS
+    )
 
 
 def _days_of(x: Any) -> np.ndarray:
@@ -191,55 +205,80 @@ def _weeks_spanned(traces: list[Trace]) -> tuple[np.datetime64, np.datetime64] |
     return (min(ends), max(ends)) if ends else None
 
 
-def _stepped(bar: Trace, grid: np.ndarray) -> Trace:
-    """A bar trace as a stepped area over ``grid``'s weeks, in the chart's stack.
+def _stepped(bar: Trace, grid: np.ndarray) -> list[Trace]:
+    """A bar trace as stepped areas over ``grid``'s weeks, in the chart's stack: one area,
+    or one per colour of a bar coloured week by week (the most common colour first, the
+    others out of the legend but toggled with it).
 
     Weeks with no bar are zeros with no hover label; the others keep theirs.
     """
     at = np.searchsorted(grid, _days_of(bar["x"]))
-    y = np.zeros(len(grid))
-    y[at] = np.nan_to_num(np.asarray(bar["y"], dtype="float64"))
-
-    def spread(items: Any) -> Any:
-        """``items`` at their weeks: strings in a numpy array, blank ("") elsewhere (plotly
-        deep-copies a list item by item, an array of strings at once); others in a list."""
-        texts = np.asarray(items)
-        if texts.dtype.kind == "U" and texts.ndim == 1:
-            out = np.full(len(grid), "", dtype=texts.dtype)
-            out[at] = texts
-            return out
-        listed: list[Any] = [None] * len(grid)
-        for i, item in zip(at.tolist(), list(items), strict=True):
-            listed[i] = item
-        return listed
-
+    heights = np.nan_to_num(np.asarray(bar["y"], dtype="float64"))
     colour = (bar.get("marker") or {}).get("color")
-    if colour is not None and not isinstance(colour, str):
-        names, counts = np.unique(np.asarray(colour, dtype=str), return_counts=True)
-        colour = str(names[np.argmax(counts)])
+    if colour is None or isinstance(colour, str):
+        parts = [(colour, np.ones(len(at), dtype=bool))]
+    else:
+        colours = np.asarray(colour, dtype=str)
+        names, first, counts = np.unique(colours, return_index=True, return_counts=True)
+        order = sorted(range(len(names)), key=lambda i: (-counts[i], first[i]))
+        parts = [(str(names[i]), colours == names[i]) for i in order]
     dropped = ("type", "marker", "width", "offset", "offsetgroup", "x", "y")
-    stepped = {k: v for k, v in bar.items() if k not in dropped and not k.startswith("text")}
-    for key in ("customdata", "hovertext"):
-        if key in bar:
-            stepped[key] = spread(bar[key])
+    common = {k: v for k, v in bar.items() if k not in dropped and not k.startswith("text")}
     template = bar.get("hovertemplate")
-    if isinstance(template, str) and template != HOVERTEXT_ONLY:
-        # a week with no bar gets no hover label (a blank hover text gives none either)
-        per_week = np.full(len(grid), "<extra></extra>", dtype=object)
-        per_week[at] = template
-        stepped["hovertemplate"] = per_week.astype(str)
-    # numpy arrays, not lists: plotly deep-copies a figure's lists item by item
-    return {
-        **stepped,
-        "type": "scatter",
-        "mode": "lines",
-        "x": np.datetime_as_string(grid, unit="D"),
-        "y": y,
-        "stackgroup": "weeks",
-        "line": {"width": 0, "shape": "hvh", **({"color": colour} if colour else {})},
-        **({"fillcolor": colour} if colour else {}),
-        "hoveron": "points",
-    }
+    out: list[Trace] = []
+    for n, (part_colour, rows) in enumerate(parts):
+        weeks = at[rows]
+        y = np.zeros(len(grid))
+        y[weeks] = heights[rows]
+        stepped = dict(common)
+        for key in ("customdata", "hovertext"):
+            if key in bar:
+                stepped[key] = _spread(bar[key], rows, weeks, len(grid))
+        if isinstance(template, str) and template != HOVERTEXT_ONLY:
+            # a week with no bar gets no hover label (a blank hover text gives none either)
+            per_week = np.full(len(grid), "<extra></extra>", dtype=object)
+            per_week[weeks] = template
+            stepped["hovertemplate"] = per_week.astype(str)
+        if n:  # a colour of the same bars: one legend item for them all
+            group = bar.get("legendgroup") or bar.get("name") or "bars"
+            stepped.update(showlegend=False, legendgroup=group)
+            if n == 1:
+                out[0]["legendgroup"] = group
+        # numpy arrays, not lists: plotly deep-copies a figure's lists item by item
+        out.append(
+            {
+                **stepped,
+                "type": "scatter",
+                "mode": "lines",
+                "x": np.datetime_as_string(grid, unit="D"),
+                "y": y,
+                "stackgroup": "weeks",
+                "line": {
+                    "width": 0,
+                    "shape": "hvh",
+                    **({"color": part_colour} if part_colour else {}),
+                },
+                **({"fillcolor": part_colour} if part_colour else {}),
+                "hoveron": "points",
+            }
+        )
+    return out
+
+
+def _spread(items: Any, rows: np.ndarray, weeks: np.ndarray, size: int) -> Any:
+    """``items[rows]`` at their ``weeks`` of ``size``: strings in a numpy array, blank ("")
+    elsewhere (plotly deep-copies a list item by item, an array of strings at once); others
+    in a list, ``None`` elsewhere."""
+    texts = np.asarray(items)
+    if texts.dtype.kind == "U" and texts.ndim == 1:
+        out = np.full(size, "", dtype=texts.dtype)
+        out[weeks] = texts[rows]
+        return out
+    listed: list[Any] = [None] * size
+    kept = [item for item, keep in zip(items, rows.tolist(), strict=True) if keep]
+    for i, item in zip(weeks.tolist(), kept, strict=True):
+        listed[i] = item
+    return listed
 
 
 def _without_markers(trace: Trace) -> Trace:

@@ -23,6 +23,7 @@ from stridekit.charts.base import (
     Trace,
     empty_figure,
     figure,
+    is_long_range,
     long_range,
     week_labels,
 )
@@ -130,7 +131,10 @@ def load_by_week(
     plotly.graph_objects.Figure
         Trace 0 the distance bars (weeks that ramped too fast in the warning colour), trace 1
         the time [h] on a second axis, trace 2 (when any) a marker above each week that broke
-        the rule, labelled with its rise.
+        the rule, labelled with its rise. Over more than
+        :data:`~stridekit.charts.base.LONG_RANGE_WEEKS` weeks, the bars are stepped areas,
+        one per colour (:func:`~stridekit.charts.base.long_range`), and the flagged weeks
+        have their colour but no marker.
     """
     units = check_units(units)
     title = title or f"Weekly running load: distance and time, and the {max_ramp_pct:g} % rule"
@@ -189,7 +193,9 @@ def load_by_week(
             "hovertemplate": HOVERTEXT_ONLY,
         },
     ]
-    if exceeded.any():
+    # over years the flagged weeks show in the warning colour of the stepped distance
+    # (long_range): 70-odd markers took a five-year chart's redraw 14 ms more
+    if exceeded.any() and not is_long_range(traces):
         traces.append(
             {
                 "type": "scatter",
