@@ -187,6 +187,7 @@ def test_load_ratio_marks_days_above_the_band() -> None:
     assert list(above.x) == ["2025-03-10", "2025-03-10"]
     assert list(above.hovertext) == ["rolling", "ewma"]
     assert "too little history: ratio not known" not in names(fig)
+    assert "yaxis2" not in fig.to_dict()["layout"]  # no marks: no hidden axis for them
 
 
 def test_warmup_cooldown_by_kind_says_what_is_not_known() -> None:

@@ -428,6 +428,8 @@ def load_ratio(
         )
     known = ratios["ratio"].to_numpy(dtype=float)
     top = max(float(np.nanmax(known)), hi) * 1.1
+    # the hidden axis only for the marks on it: an axis costs each redraw a few ms
+    hidden = {"yaxis2": HIDDEN_AXIS} if short.any() else {}
     return figure(
         traces,
         title,
@@ -435,5 +437,5 @@ def load_ratio(
         shapes=shapes,
         xaxis={"type": "date"},
         yaxis={"title": {"text": "ratio"}, "range": [0, top]},
-        yaxis2=HIDDEN_AXIS,
+        **hidden,
     )
