@@ -179,12 +179,14 @@ def test_bars_coloured_week_by_week_become_one_stepped_area_per_colour() -> None
     assert all(text.startswith("week of ") for text in said)
     assert (np.where(flagged, usual.hovertext[1:-1], warned.hovertext[1:-1]) == "").all()
     assert "ramp +" in warned.hovertext[1:-1][flagged][0]
-    # one legend item for the distance, toggling both areas; no marker per flagged week
-    assert warned.showlegend is False and usual.legendgroup == warned.legendgroup
+    # the flagged weeks' area named for what they are, listed last; no marker per flagged week
     assert [t.name for t in fig.data if t.showlegend is not False] == [
         "distance (km)",
+        "ramped more than 10 % over the week before",
         "time (hours)",
     ]
+    assert warned.legendrank > 1000 and warned.legendgroup != usual.legendgroup
+    assert "markers" not in {t.mode for t in fig.data}
     short = charts.load_by_week(weekly[weekly["week"] < FIRST + pd.Timedelta(weeks=60)])
     assert [t.mode for t in short.data if t.type == "scatter"][-1] == "markers+text"
 

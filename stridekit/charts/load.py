@@ -133,8 +133,8 @@ def load_by_week(
         the time [h] on a second axis, trace 2 (when any) a marker above each week that broke
         the rule, labelled with its rise. Over more than
         :data:`~stridekit.charts.base.LONG_RANGE_WEEKS` weeks, the bars are stepped areas,
-        one per colour (:func:`~stridekit.charts.base.long_range`), and the flagged weeks
-        have their colour but no marker.
+        one per colour (:func:`~stridekit.charts.base.long_range`): the flagged weeks are an
+        area of their own, named in the legend as the markers are, and have no marker.
     """
     units = check_units(units)
     title = title or f"Weekly running load: distance and time, and the {max_ramp_pct:g} % rule"
@@ -195,6 +195,7 @@ def load_by_week(
     ]
     # over years the flagged weeks show in the warning colour of the stepped distance
     # (long_range): 70-odd markers took a five-year chart's redraw 14 ms more
+    flagged_name = f"ramped more than {max_ramp_pct:g} % over the week before"
     if exceeded.any() and not is_long_range(traces):
         traces.append(
             {
@@ -205,15 +206,21 @@ def load_by_week(
                 "text": texts([_signed(r) for r in ramp[exceeded]]),
                 "textposition": "top center",
                 "textfont": {"color": WARN_COLOUR},
-                "name": f"ramped more than {max_ramp_pct:g} % over the week before",
+                "name": flagged_name,
                 "marker": {"color": WARN_COLOUR, "symbol": "triangle-up", "size": 11},
                 "cliponaxis": False,
                 "hoverinfo": "skip",
             }
         )
+    drawn = long_range(traces)
+    for trace in drawn:  # over years, the flagged weeks' own area says what they are
+        if trace.get("stackgroup") and trace.get("fillcolor") == WARN_COLOUR:
+            # a legend item of its own, listed last as the markers are (in one group with
+            # the distance, plotly put the two on a row of their own, over the title)
+            trace.update(name=flagged_name, showlegend=True, legendgroup="flagged", legendrank=1001)
     top = float(np.nanmax(distance.to_numpy())) if len(distance) else 0.0
     return figure(
-        long_range(traces),
+        drawn,
         title,
         theme,
         xaxis={"type": "date"},
