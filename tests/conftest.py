@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -76,3 +77,18 @@ def trace_x(trace: Any) -> list[str]:
         return [str(x) for x in trace.x]
     days = pd.date_range(trace.x0, periods=len(trace.y), freq=pd.Timedelta(milliseconds=trace.dx))
     return list(days.strftime("%Y-%m-%d"))
+
+
+def assert_as_constructed(log: Any) -> None:
+    """A reader's log, built without the constructor's conforming pass
+    (``TrainingLog.of_conforming``), is what the constructor makes of its tables: each
+    frame taken as it is, nothing to conform or reorder."""
+    from stridekit.log import TrainingLog
+
+    fields = {f.name: getattr(log, f.name) for f in dataclasses.fields(TrainingLog)}
+    again = TrainingLog(**fields)
+    for name, value in fields.items():
+        if isinstance(value, pd.DataFrame):
+            assert getattr(again, name) is value, name  # conforming: taken as it is
+        else:
+            assert getattr(again, name) == value, name

@@ -8,7 +8,6 @@ documentation (lap and set counts), never from the reader's own output.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import gzip
 import random
@@ -20,6 +19,7 @@ import fitdecode
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_as_constructed
 
 from stridekit.errors import LogFormatError, UnsafeInputError
 from stridekit.io import fit
@@ -88,21 +88,9 @@ def test_every_activity_fixture_loads_with_samples(fixtures: Path) -> None:
         assert len(log.samples) > 0, path.name
         assert log.report.entries[0].format == "fit"
         assert set(log.sessions["source_format"]) == {"fit"}
-        _as_constructed(log)
+        assert_as_constructed(log)
         read += 1
     assert read == 29
-
-
-def _as_constructed(log: TrainingLog) -> None:
-    """The reader's log (built without the constructor's conforming pass) is what the
-    constructor makes of its tables: each taken as it is."""
-    fields = {f.name: getattr(log, f.name) for f in dataclasses.fields(TrainingLog)}
-    again = TrainingLog(**fields)
-    for name, value in fields.items():
-        if isinstance(value, pd.DataFrame):
-            assert getattr(again, name) is value, name
-        else:
-            assert getattr(again, name) == value, name
 
 
 @pytest.mark.parametrize("name", sorted(NOT_ACTIVITIES))
@@ -484,7 +472,7 @@ def test_chained_files_in_reverse_time_order_give_ascending_sessions(fixtures: P
     assert log.sessions["start_utc"].tolist() == [a.sessions["start_utc"].iloc[0] for a in alone]
     counts = log.samples.groupby("session_id", sort=False).size()
     assert counts[log.sessions["session_id"]].tolist() == [len(a.samples) for a in alone]
-    _as_constructed(log)
+    assert_as_constructed(log)
 
 
 def _activity_offset_s(path: Path) -> float:

@@ -6,7 +6,6 @@ here, independently of the reader), never from the reader's own output.
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import re
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_as_constructed
 
 from stridekit import schema
 from stridekit.errors import LogFormatError
@@ -423,26 +423,14 @@ def test_frames_conform_as_built(fixtures: Path) -> None:
 @pytest.mark.parametrize("name", FILES)
 def test_the_log_is_what_the_constructor_makes(fixtures: Path, name: str) -> None:
     # The reader skips TrainingLog's conforming pass (of_conforming): it must have nothing to do.
-    _as_constructed(read_tcx(_tcx(fixtures, name), tz="UTC"))
+    assert_as_constructed(read_tcx(_tcx(fixtures, name), tz="UTC"))
     a = _tcx(fixtures, GARMIN).read_text(encoding="utf-8")
     b = _tcx(fixtures, RUNTASTIC).read_text(encoding="utf-8")
     later_first = b.replace("</Activity>", "</Activity>" + _activity(a), 1)  # 2016, then 2012
     log = parse_tcx(later_first.encode(), tz="UTC")
     assert log.sessions["start_utc"].is_monotonic_increasing
-    _as_constructed(log)
+    assert_as_constructed(log)
     assert read_tcx(_tcx(fixtures, name), tz="UTC").sets is not log.sets
-
-
-def _as_constructed(log: TrainingLog) -> None:
-    """The reader's log (built without the constructor's pass) is what the constructor makes."""
-    fields = {f.name: getattr(log, f.name) for f in dataclasses.fields(TrainingLog)}
-    again = TrainingLog(**fields)
-    for name, value in fields.items():
-        if isinstance(value, pd.DataFrame):
-            pd.testing.assert_frame_equal(getattr(again, name), value)
-            assert getattr(again, name) is value  # conforming: taken as it is
-        else:
-            assert getattr(again, name) == value, name
 
 
 def _retime(data: str, fmt: str) -> str:
